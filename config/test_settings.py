@@ -1,0 +1,27 @@
+"""Test settings: the real settings on PostgreSQL and Redis, with speed-only overrides.
+
+`make test` exports DATABASE_URL and REDIS_URL; these defaults make a bare `pytest` agree.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mutual")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault("SITE_URL", "http://testserver")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls that tests
+# make beside it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from config.settings import *  # noqa: E402, F403
+
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Unit tests run tasks inline; the tests that need a real worker start one over Redis.
+CELERY_TASK_ALWAYS_EAGER = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True

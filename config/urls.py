@@ -1,0 +1,19 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from config import views
+
+admin.site.site_header = "Mutual staff"
+admin.site.site_title = "Mutual staff"
+admin.site.index_title = "Curation"
+# Staff sign in through allauth, so the admin shares its rate limits and MFA.
+admin.site.login = secure_admin_login(admin.site.login)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("members.urls")),
+]

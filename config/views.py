@@ -1,0 +1,51 @@
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from kombu import Connection
+
+from members.models import Interest
+
+logger = logging.getLogger(__name__)
+
+
+def home(request):
+    interests = Interest.objects.by_category()
+    return render(request, "home.html", {"interests": interests})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_cache() -> None:
+    cache.set("healthz", "ok", timeout=10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("cache did not return what was stored")
+
+
+def _check_broker() -> None:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
+        broker.ensure_connection(max_retries=1, timeout=2)
+
+
+@never_cache
+def healthz(request):
+    """200 when the database, the cache and the Celery broker answer; 503 naming what doesn't."""
+    checks = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+    report = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception:
+            logger.exception("healthz: %s is down", name)
+            report[name] = "down"
+        else:
+            report[name] = "ok"
+    healthy = all(value == "ok" for value in report.values())
+    return JsonResponse(report, status=200 if healthy else 503)

@@ -1,0 +1,66 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Interest, Profile, User
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    extra = 0
+    can_delete = False
+    filter_horizontal = ["interests"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "display_name", "is_active", "is_staff", "date_joined", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "date_joined"]
+    search_fields = ["email", "profile__display_name", "profile__handle"]
+    list_select_related = ["profile"]
+    readonly_fields = ["date_joined", "last_login"]
+    inlines = [ProfileInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+
+    @admin.display(description=_("display name"), ordering="profile__display_name")
+    def display_name(self, user: User) -> str:
+        profile = getattr(user, "profile", None)
+        return profile.display_name if profile else "—"
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "handle", "headline", "city", "in_directory", "created_at"]
+    list_filter = ["in_directory", "open_to_coffee", "open_to_mentoring", "interests"]
+    search_fields = ["display_name", "handle", "headline", "city", "user__email"]
+    raw_id_fields = ["user"]
+    filter_horizontal = ["interests"]
+    readonly_fields = ["created_at", "updated_at"]
+    list_select_related = ["user"]
+
+
+@admin.register(Interest)
+class InterestAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "category", "member_count"]
+    list_filter = ["category"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("profiles"))
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, interest: Interest) -> int:
+        return interest.member_count
