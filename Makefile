@@ -1,0 +1,62 @@
+# Mutual: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := $(VENV)/.stamps
+
+export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/mutual
+export REDIS_URL_TEST ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test lint format migrations-check install install-test services clean-db help
+
+help:
+	@echo "make run    start the site at http://127.0.0.1:8000 on embedded defaults (SQLite, inline tasks, console email)"
+	@echo "make test   the whole suite on PostgreSQL and Redis"
+	@echo "make lint   ruff check + format check + missing migrations"
+
+$(PY):
+	@command -v python$(PYTHON_VERSION) >/dev/null || { \
+		echo "Python $(PYTHON_VERSION) is needed (see .python-version); install it, e.g. 'pyenv install $(PYTHON_VERSION)'."; exit 1; }
+	python$(PYTHON_VERSION) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMPS)/base: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/test: pyproject.toml $(STAMPS)/base
+	$(PY) -m pip install --quiet -e ".[dev,test]"
+	@mkdir -p $(STAMPS) && touch $@
+
+install: $(STAMPS)/base
+install-test: $(STAMPS)/test
+
+# The site on embedded defaults: nothing to configure, nothing else to start. Payments go
+# through the offline Stripe stand-in, started beside the site and stopped with it.
+run: install
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py seed_demo
+	@DEBUG=true $(PY) manage.py stripe_standin & standin=$$!; \
+		trap 'kill $$standin 2>/dev/null' EXIT INT TERM; \
+		DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+# Everything, on PostgreSQL and Redis (override DATABASE_URL / REDIS_URL to point elsewhere).
+test: install-test
+	@DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
+		DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py check_services
+	$(MAKE) --no-print-directory lint
+	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
+
+format: install-test
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+clean-db:
+	rm -f db.sqlite3
