@@ -9,6 +9,7 @@ off, every secret must be set or start-up stops with a message naming what is mi
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -24,7 +25,11 @@ DEBUG = env.bool("DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="django-insecure-mutual-development-only-key")
 else:
-    _missing = [name for name in ("SECRET_KEY",) if not env.str(name, default="")]
+    _missing = [
+        name
+        for name in ("SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_PRICE_ID")
+        if not env.str(name, default="")
+    ]
     if _missing:
         raise ImproperlyConfigured(
             "DEBUG is off, so these settings must be set in the environment: "
@@ -46,6 +51,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -99,9 +105,17 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = env.bool("DATABASE_POOL", default=False)
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = env.bool(
+        "DATABASE_POOL", default=False
+    )
     if not DATABASES["default"]["OPTIONS"]["pool"]:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run`: webhooks arrive concurrently; take the write lock up front and wait for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -134,7 +148,13 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TIMEZONE = env.str("TIME_ZONE", default="Europe/London")
+CELERY_BEAT_SCHEDULE = {
+    "memberships-reconcile-nightly": {
+        "task": "members.tasks.memberships_reconcile_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
 
 # --- Accounts --------------------------------------------------------------------------
 
@@ -186,12 +206,26 @@ DEMO_ADMIN_EMAIL = "admin@example.com"
 
 # --- Email -----------------------------------------------------------------------------
 
-_email_url = env.str("EMAIL_URL", default="")
-if _email_url:
-    vars().update(env.email_url("EMAIL_URL"))
+# Django 6.1 configures outgoing mail through MAILERS. EMAIL_URL (e.g. smtp://127.0.0.1:1025,
+# smtp+tls://user:pass@host:587) picks the SMTP server; without it mail goes to the console.
+if env.str("EMAIL_URL", default=""):
+    _email = env.email_url("EMAIL_URL")
+    MAILERS = {
+        "default": {
+            "BACKEND": _email["EMAIL_BACKEND"],
+            "OPTIONS": {
+                "host": _email.get("EMAIL_HOST") or "127.0.0.1",
+                "port": _email.get("EMAIL_PORT") or 25,
+                "username": _email.get("EMAIL_HOST_USER") or None,
+                "password": _email.get("EMAIL_HOST_PASSWORD") or None,
+                "use_tls": bool(_email.get("EMAIL_USE_TLS")),
+                "use_ssl": bool(_email.get("EMAIL_USE_SSL")),
+                "timeout": 10,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-EMAIL_TIMEOUT = 10
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mutual <hello@mutual.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -204,6 +238,13 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_PRICE_ID = env.str("STRIPE_PRICE_ID", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_STANDIN_PORT = env.int("STRIPE_STANDIN_PORT", default=12111)
+if DEBUG and not STRIPE_SECRET_KEY:
+    # `make run` pays through the offline stand-in (`manage.py stripe_standin`).
+    STRIPE_SECRET_KEY = "sk_test_standin"  # noqa: S105 - the offline stand-in's key
+    STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or "whsec_standin"
+    STRIPE_PRICE_ID = STRIPE_PRICE_ID or "price_mutual_monthly"
+    STRIPE_API_BASE = STRIPE_API_BASE or f"http://127.0.0.1:{STRIPE_STANDIN_PORT}"
 AKISMET_API_KEY = env.str("AKISMET_API_KEY", default="")
 
 # --- Internationalisation ----------------------------------------------------------------
@@ -259,5 +300,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django.server": {"level": "INFO"},
+        "mail.log": {"level": "WARNING"},  # aiosmtpd's per-command chatter
     },
 }

@@ -10,11 +10,14 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mutual")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("SITE_URL", "http://testserver")
+os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_mutual_tests")
+os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_mutual_tests")
+os.environ.setdefault("STRIPE_PRICE_ID", "price_mutual_monthly")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that tests
 # make beside it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from config.settings import *  # noqa: E402, F403
+from config.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -3,7 +3,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Interest, Profile, User
+from members.models import Interest, Membership, PaymentFailureNotice, Profile, StripeEvent, User
+from members.services import billing
+from members.stripe_api import StripeUnavailable
 
 
 class ProfileInline(admin.StackedInline):
@@ -64,3 +66,68 @@ class InterestAdmin(admin.ModelAdmin):
     @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, interest: Interest) -> int:
         return interest.member_count
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Read-only: Stripe is the truth, and "Resync from Stripe" fetches it again."""
+
+    list_display = [
+        "user",
+        "status",
+        "current_period_end",
+        "cancel_at_period_end",
+        "past_due_since",
+        "synced_at",
+    ]
+    list_filter = ["status", "cancel_at_period_end"]
+    search_fields = ["user__email", "stripe_customer_id", "stripe_subscription_id"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in Membership._meta.fields]
+    actions = ["resync_from_stripe"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing is allowed (the change page renders read-only); saving is not.
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+    @admin.action(description=_("Resync from Stripe"))
+    def resync_from_stripe(self, request, queryset):
+        done = failed = 0
+        for membership in queryset:
+            try:
+                billing.membership_resync(membership=membership)
+            except StripeUnavailable:
+                failed += 1
+            else:
+                done += 1
+        self.message_user(request, _("Resynced %(done)d, failed %(failed)d.") % locals())
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "type", "object_id", "processed_at"]
+    list_filter = ["type"]
+    search_fields = ["id", "object_id"]
+    readonly_fields = ["id", "type", "object_id", "processed_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+
+@admin.register(PaymentFailureNotice)
+class PaymentFailureNoticeAdmin(admin.ModelAdmin):
+    list_display = ["membership", "invoice_id", "attempt_count", "created_at", "sent_at"]
+    search_fields = ["invoice_id", "membership__user__email"]
+    readonly_fields = ["membership", "invoice_id", "attempt_count", "created_at", "sent_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,13 +1,22 @@
 from django.conf import settings
 
+from members.selectors import member_is_active
+
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
 
 def site(request):
-    """What every page needs to know about the site itself."""
+    """What every page needs to know: the one price, and whether the visitor is a member."""
+    symbol = CURRENCY_SYMBOLS.get(settings.MEMBERSHIP_CURRENCY, "")
+    price = settings.MEMBERSHIP_PRICE
+    user = getattr(request, "user", None)
     return {
-        "membership_price": settings.MEMBERSHIP_PRICE,
+        "membership_price": price,
         "membership_currency": settings.MEMBERSHIP_CURRENCY,
-        "membership_currency_symbol": {"GBP": "£", "EUR": "€", "USD": "$"}.get(
-            settings.MEMBERSHIP_CURRENCY, ""
-        ),
+        "membership_currency_symbol": symbol,
+        "membership_price_display": f"{symbol}{price}"
+        if symbol
+        else f"{price} {settings.MEMBERSHIP_CURRENCY}",
         "site_url": settings.SITE_URL,
+        "is_member": bool(user and user.is_authenticated and member_is_active(user)),
     }

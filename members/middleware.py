@@ -47,4 +47,7 @@ class StaffMFAMiddleware:
 
 
 def session_used_mfa(request) -> bool:
-    return any(record.get("method") == "mfa" for record in get_authentication_records(request))
+    return any(
+        record.get("method") == "mfa"
+        for record in get_authentication_records(request, request.user)
+    )

@@ -8,4 +8,10 @@ urlpatterns = [
     path("settings/profile/", views.profile_edit, name="profile"),
     path("settings/interests/", views.interests_edit, name="interests"),
     path("members/<str:handle>/", views.profile_detail, name="detail"),
+    path("join/", views.join, name="join"),
+    path("join/success/", views.join_success, name="join_success"),
+    path("billing/", views.billing_detail, name="billing"),
+    path("billing/status/", views.membership_status, name="membership_status"),
+    path("billing/portal/", views.billing_portal, name="billing_portal"),
+    path("billing/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

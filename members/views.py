@@ -1,12 +1,24 @@
+import logging
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
+from members import stripe_api
+from members.decorators import member_required
 from members.forms import InterestsForm, ProfileForm
-from members.models import Profile
-from members.services import InterestCountError, profile_create, profile_set_interests
+from members.models import Membership, Profile
+from members.selectors import membership_of
+from members.services import InterestCountError, billing, profile_create, profile_set_interests
+from members.stripe_api import StripeUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 def _own_profile(request) -> Profile:
@@ -21,7 +33,7 @@ def _own_profile(request) -> Profile:
 @require_http_methods(["GET", "POST"])
 def profile_edit(request):
     profile = _own_profile(request)
-    form = ProfileForm(request.POST or None, instance=profile)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=profile)
     if request.method == "POST":
         if form.is_valid():
             form.save()
@@ -39,7 +51,8 @@ def profile_edit(request):
 def interests_edit(request):
     profile = _own_profile(request)
     initial = {"interests": list(profile.interests.values_list("pk", flat=True))}
-    form = InterestsForm(request.POST or None, initial=initial)
+    # Bound on every POST, even one with nothing ticked, so "pick at least 3" is shown.
+    form = InterestsForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -53,7 +66,7 @@ def interests_edit(request):
     return render(request, "members/interests_form.html", {"form": form, "profile": profile})
 
 
-@login_required
+@member_required
 def profile_detail(request, handle: str):
     profile = get_object_or_404(
         Profile.objects.select_related("user").prefetch_related("interests"),
@@ -63,3 +76,108 @@ def profile_detail(request, handle: str):
     if not profile.in_directory and profile.user_id != request.user.pk:
         return render(request, "members/profile_hidden.html", status=404)
     return render(request, "members/profile_detail.html", {"profile": profile})
+
+
+# --- Membership and billing ------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def join(request):
+    membership = membership_of(request.user)
+    if request.method == "POST":
+        try:
+            checkout_url = billing.checkout_start(
+                user=request.user,
+                success_url=request.build_absolute_uri(reverse("members:join_success"))
+                + "?session_id={CHECKOUT_SESSION_ID}",
+                cancel_url=request.build_absolute_uri(reverse("members:join")) + "?cancelled=1",
+            )
+        except billing.AlreadyMember:
+            messages.info(request, _("You're already a member: here are your details."))
+            return redirect("members:billing")
+        except StripeUnavailable:
+            return render(request, "members/payment_unavailable.html", status=503)
+        return redirect_303(checkout_url)
+    if request.GET.get("cancelled"):
+        messages.info(request, _("No payment was taken. You can join whenever you're ready."))
+    return render(
+        request,
+        "members/join.html",
+        {"membership": membership, "is_member": bool(membership and membership.is_active())},
+    )
+
+
+@login_required
+def join_success(request):
+    membership = membership_of(request.user)
+    return render(
+        request,
+        "members/join_success.html",
+        {"membership": membership, "is_member": bool(membership and membership.is_active())},
+    )
+
+
+@login_required
+def membership_status(request):
+    """What the "confirming your payment" page polls until the webhook has landed."""
+    membership = membership_of(request.user)
+    return JsonResponse(
+        {
+            "active": bool(membership and membership.is_active()),
+            "status": membership.status if membership else "",
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@login_required
+def billing_detail(request):
+    membership = membership_of(request.user)
+    return render(
+        request,
+        "members/billing.html",
+        {"membership": membership, "is_member": bool(membership and membership.is_active())},
+    )
+
+
+@login_required
+@require_POST
+def billing_portal(request):
+    try:
+        portal_url = billing.portal_start(
+            user=request.user, return_url=request.build_absolute_uri(reverse("members:billing"))
+        )
+    except Membership.DoesNotExist:
+        messages.info(request, _("You haven't joined yet, so there is nothing to manage."))
+        return redirect("members:join")
+    except StripeUnavailable:
+        return render(request, "members/payment_unavailable.html", status=503)
+    return redirect_303(portal_url)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's signed events: 400 if the signature fails, 500 only when Stripe should retry."""
+    try:
+        event = stripe_api.construct_event(
+            payload=request.body,
+            signature=request.headers.get("Stripe-Signature"),
+            secret=settings.STRIPE_WEBHOOK_SECRET,
+        )
+    except stripe_api.StripeSignatureError:
+        return HttpResponseBadRequest("Bad signature.")
+    try:
+        result = billing.webhook_process(event=event)
+    except Exception:
+        logger.exception("Stripe webhook failed", extra={"event": event.id, "type": event.type})
+        # Nothing was written; a 500 makes Stripe deliver it again later.
+        return JsonResponse({"error": "processing failed"}, status=500)
+    return JsonResponse({"result": result.outcome})
+
+
+def redirect_303(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response

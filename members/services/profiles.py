@@ -1,5 +1,6 @@
 """Writes for members: profiles and interests."""
 
+import re
 import secrets
 
 from django.db import IntegrityError, transaction
@@ -14,7 +15,7 @@ class InterestCountError(ValueError):
 
 def handle_suggest(*, seed: str) -> str:
     """A free handle derived from `seed` (a name or the local part of an email)."""
-    base = slugify(seed).strip("-")[:24].strip("-") or "member"
+    base = slugify(re.sub(r"[._+]+", "-", seed)).strip("-")[:24].strip("-") or "member"
     if len(base) < 3:
         base = f"{base}-member"
     candidate = base
