@@ -2,7 +2,7 @@ FROM python:3.13-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml ./
-RUN pip install --no-cache-dir -e . && useradd --create-home mutual
+RUN pip install --no-cache-dir -e ".[dev]" && useradd --create-home mutual
 COPY . .
 RUN DEBUG=true python manage.py collectstatic --noinput
 USER mutual

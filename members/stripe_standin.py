@@ -76,8 +76,12 @@ class PortalSession(StripeObject):
         self.url = f"{base_url}/portal/{self.id}"
 
 
+PUBLIC_URL: dict[str, str] = {}
+
+
 def _base_url(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
+    """Where a browser reaches the hosted pages (differs from the API address in compose)."""
+    return PUBLIC_URL.get("url") or f"{request.scheme}://{request.host}"
 
 
 async def _form(request: web.Request) -> dict:
@@ -304,8 +308,18 @@ async def portal_action(request: web.Request) -> web.Response:
     return await portal_page(request, message)
 
 
-def build_app(*, webhook_url: str, webhook_secret: str, price_id: str, amount: int, currency: str):
+def build_app(
+    *,
+    webhook_url: str,
+    webhook_secret: str,
+    price_id: str,
+    amount: int,
+    currency: str,
+    public_url: str = "",
+):
     """localstripe's app with our routes, a registered webhook and the membership plan."""
+    if public_url:
+        PUBLIC_URL["url"] = public_url.rstrip("/")
     app = server.app
     original_auth = server.auth_middleware
 

@@ -265,3 +265,50 @@ def test_who_counts_as_an_active_member(status, days_past_due, active):
 
     assert membership.is_active(now=now) is active
     assert Membership.objects.active(now=now).filter(pk=membership.pk).exists() is active
+
+
+def test_staff_can_resync_a_membership_from_stripe_in_the_admin(client, paying, stripe_standin):
+    membership, subscription = paying
+    membership.stripe_subscription_id = subscription.id
+    membership.save()
+    stripe_standin.set_subscription(subscription.id, cancel_at_period_end=True)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    session = client.session
+    session["account_authentication_methods"] = [{"method": "mfa", "at": time.time()}]
+    session["account_authentication_methods_user"] = str(staff.pk)
+    session.save()
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(staff, generate_totp_secret())
+
+    response = client.post(
+        "/admin/members/membership/",
+        {"action": "resync_from_stripe", "_selected_action": [membership.pk]},
+        follow=True,
+    )
+
+    assert "Resynced 1, failed 0." in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.status == "active"
+    assert membership.cancel_at_period_end
+
+
+def test_memberships_are_read_only_in_the_admin(client, paying):
+    membership, _subscription = paying
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    session = client.session
+    session["account_authentication_methods"] = [{"method": "mfa", "at": time.time()}]
+    session["account_authentication_methods_user"] = str(staff.pk)
+    session.save()
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(staff, generate_totp_secret())
+    url = f"/admin/members/membership/{membership.pk}/change/"
+
+    assert client.get(url).status_code == 200
+    client.post(url, {"status": "active"})
+
+    membership.refresh_from_db()
+    assert membership.status == ""

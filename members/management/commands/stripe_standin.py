@@ -18,6 +18,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--host", default="127.0.0.1", help="Address to listen on (loopback by default)."
         )
+        parser.add_argument(
+            "--webhook-url",
+            default="",
+            help="Where to deliver signed events (default: SITE_URL + /billing/webhook/).",
+        )
+        parser.add_argument(
+            "--public-url",
+            default="",
+            help="The address browsers use for the hosted pages, if not the one called.",
+        )
 
     def handle(self, *args, **options):
         if stripe_api.is_live_key(settings.STRIPE_SECRET_KEY):
@@ -25,13 +35,14 @@ class Command(BaseCommand):
         from members import stripe_standin
 
         amount = int(Decimal(settings.MEMBERSHIP_PRICE) * 100)
-        webhook_url = f"{settings.SITE_URL}/billing/webhook/"
+        webhook_url = options["webhook_url"] or f"{settings.SITE_URL}/billing/webhook/"
         app = stripe_standin.build_app(
             webhook_url=webhook_url,
             webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
             price_id=settings.STRIPE_PRICE_ID,
             amount=amount,
             currency=settings.MEMBERSHIP_CURRENCY,
+            public_url=options["public_url"],
         )
         logging.getLogger("aiohttp.access").setLevel(logging.INFO)
         self.stdout.write(
