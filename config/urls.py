@@ -16,4 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
+    path("", include("experts.urls")),
+    path("", include("discounts.urls")),
 ]
