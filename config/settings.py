@@ -154,6 +154,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.memberships_reconcile_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    "email-outbox-sweeper": {
+        "task": "members.tasks.deliveries_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Accounts --------------------------------------------------------------------------
@@ -179,6 +183,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "members:profile"
 
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtrasForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -226,6 +231,8 @@ if env.str("EMAIL_URL", default=""):
     }
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# Seconds before each retry of a batch the SMTP server deferred (4xx); then it is failed.
+EMAIL_RETRY_DELAYS = (30, 120, 600, 1800, 3600)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mutual <hello@mutual.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -3,7 +3,17 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Interest, Membership, PaymentFailureNotice, Profile, StripeEvent, User
+from members.models import (
+    ConsentEvent,
+    EmailDelivery,
+    Interest,
+    Membership,
+    Profile,
+    StreamSubscription,
+    StripeEvent,
+    SuppressedAddress,
+    User,
+)
 from members.services import billing
 from members.stripe_api import StripeUnavailable
 
@@ -123,11 +133,50 @@ class StripeEventAdmin(admin.ModelAdmin):
         return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
 
 
-@admin.register(PaymentFailureNotice)
-class PaymentFailureNoticeAdmin(admin.ModelAdmin):
-    list_display = ["membership", "invoice_id", "attempt_count", "created_at", "sent_at"]
-    search_fields = ["invoice_id", "membership__user__email"]
-    readonly_fields = ["membership", "invoice_id", "attempt_count", "created_at", "sent_at"]
-
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ReadOnlyAdmin):
+    """The consent ledger: read-only here, and the database refuses edits anyway."""
+
+    list_display = ["created_at", "user", "stream", "action", "source", "wording_version"]
+    list_filter = ["stream", "action", "source"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in ConsentEvent._meta.fields]
+    date_hierarchy = "created_at"
+
+
+@admin.register(StreamSubscription)
+class StreamSubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ["user", "stream", "status", "frequency", "confirmed_at", "updated_at"]
+    list_filter = ["stream", "status", "frequency"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in StreamSubscription._meta.fields]
+
+
+@admin.register(EmailDelivery)
+class EmailDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "to_email", "kind", "stream", "status", "attempts", "sent_at"]
+    list_filter = ["status", "stream", "kind"]
+    search_fields = ["to_email", "dedupe_key"]
+    readonly_fields = [f.name for f in EmailDelivery._meta.fields]
+    date_hierarchy = "created_at"
+
+
+@admin.register(SuppressedAddress)
+class SuppressedAddressAdmin(admin.ModelAdmin):
+    list_display = ["email", "reason", "created_at"]
+    list_filter = ["reason"]
+    search_fields = ["email"]
+    readonly_fields = ["created_at"]

@@ -1,25 +1,179 @@
-"""Rendering and sending the site's own email: one HTML and one plain-text part per message."""
+"""Building the site's email: kinds, rendering, list headers and unsubscribe tokens.
 
+Each kind of message registers a renderer with `@email_kind("name")`; the outbox calls it at
+send time with the delivery row and gets back the subject, the template and its context.
+Stream mail (a member can stop it) gets RFC 8058 one-click unsubscribe headers, a List-Id and
+a visible "why you got this" footer; transactional mail gets none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import css_inline
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from members.email_streams import STREAMS
+
+if TYPE_CHECKING:
+    from members.models import EmailDelivery
+
+UNSUBSCRIBE_SALT = "members.unsubscribe"
+CONFIRM_SALT = "members.stream-confirm"
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+LIST_DOMAIN = "lists.mutual.example"
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    subject: str
+    template: str  # without extension: "<app>/email/<name>" renders .txt and .html
+    context: dict = field(default_factory=dict)
+
+
+Renderer = Callable[["EmailDelivery"], EmailContent | None]
+_KINDS: dict[str, Renderer] = {}
+
+
+def email_kind(name: str) -> Callable[[Renderer], Renderer]:
+    """Register the renderer of one kind of message. It may return None: nothing to send."""
+
+    def register(renderer: Renderer) -> Renderer:
+        _KINDS[name] = renderer
+        return renderer
+
+    return register
+
+
+def render(delivery: EmailDelivery) -> EmailContent | None:
+    try:
+        renderer = _KINDS[delivery.kind]
+    except KeyError as error:
+        raise LookupError(f"No renderer registered for email kind {delivery.kind!r}") from error
+    return renderer(delivery)
 
 
 def absolute_url(name: str, *args, **kwargs) -> str:
     return settings.SITE_URL + reverse(name, args=args, kwargs=kwargs)
 
 
+def single_line(text: str) -> str:
+    """Header-safe text: user-written names and titles can never start a new header."""
+    return " ".join(str(text).split())
+
+
+def unsubscribe_token(*, user_id: int, stream: str) -> str:
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object([user_id, stream])
+
+
+def unsubscribe_token_read(token: str) -> tuple[int, str]:
+    """(user id, stream) from a token; raises `signing.BadSignature` if it was tampered with."""
+    user_id, stream = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    if stream not in STREAMS:
+        raise signing.BadSignature("Unknown stream")
+    return int(user_id), stream
+
+
+def confirm_token(*, user_id: int, stream: str) -> str:
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign_object([user_id, stream])
+
+
+def confirm_token_read(token: str) -> tuple[int, str]:
+    user_id, stream = signing.TimestampSigner(salt=CONFIRM_SALT).unsign_object(
+        token, max_age=CONFIRM_MAX_AGE
+    )
+    if stream not in STREAMS:
+        raise signing.BadSignature("Unknown stream")
+    return int(user_id), stream
+
+
+def build_message(*, delivery: EmailDelivery, content: EmailContent) -> EmailMultiAlternatives:
+    context = {"site_url": settings.SITE_URL, **content.context}
+    headers = {}
+    if delivery.stream:
+        info = STREAMS[delivery.stream]
+        unsubscribe_url = absolute_url(
+            "members:unsubscribe",
+            token=unsubscribe_token(user_id=delivery.user_id, stream=delivery.stream),
+        )
+        from members.models import StreamSubscription
+
+        subscription = StreamSubscription.objects.filter(
+            user_id=delivery.user_id, stream=delivery.stream
+        ).first()
+        context.update(
+            opted_in_at=subscription.confirmed_at if subscription else None,
+            stream_label=info.stream.label,
+            stream_wording=info.wording,
+            unsubscribe_url=unsubscribe_url,
+            settings_url=absolute_url("members:email_settings"),
+        )
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": f"Mutual {info.stream.label} <{delivery.stream.replace('_', '-')}."
+            f"{LIST_DOMAIN}>",
+        }
+    text = render_to_string(f"{content.template}.txt", context)
+    html = css_inline.inline(render_to_string(f"{content.template}.html", context))
+    message = EmailMultiAlternatives(
+        subject=single_line(content.subject),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.to_email],
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
 def send_transactional_email(*, to: str, subject: str, template: str, context: dict) -> None:
-    """Send a message the member cannot opt out of (it is about their own account)."""
+    """Send a message the member cannot opt out of (it is about their own account), now."""
     context = {"site_url": settings.SITE_URL, **context}
     text = render_to_string(f"{template}.txt", context)
-    html = render_to_string(f"{template}.html", context)
+    html = css_inline.inline(render_to_string(f"{template}.html", context))
     message = EmailMultiAlternatives(
-        subject=subject.replace("\n", " ").replace("\r", " "),
+        subject=single_line(subject),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
     )
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+# --- The members app's own kinds -----------------------------------------------------------
+
+
+@email_kind("stream_confirm")
+def _stream_confirm(delivery: EmailDelivery) -> EmailContent | None:
+    stream = delivery.payload["stream"]
+    return EmailContent(
+        subject=_("Please confirm: %(stream)s emails from Mutual")
+        % {"stream": STREAMS[stream].stream.label.lower()},
+        template="members/email/stream_confirm",
+        context={
+            "stream_label": STREAMS[stream].stream.label,
+            "wording": STREAMS[stream].wording,
+            "confirm_url": absolute_url(
+                "members:stream_confirm",
+                token=confirm_token(user_id=delivery.user_id, stream=stream),
+            ),
+        },
+    )
+
+
+@email_kind("payment_failed")
+def _payment_failed(delivery: EmailDelivery) -> EmailContent | None:
+    return EmailContent(
+        subject=_("Your Mutual payment didn't go through"),
+        template="members/email/payment_failed",
+        context={"billing_url": absolute_url("members:billing")},
+    )

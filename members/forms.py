@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from members.email_streams import DigestFrequency, Stream
 from members.models import OPEN_TO_FIELDS, Interest, Profile
 
 
@@ -69,3 +70,58 @@ class InterestsForm(forms.Form):
             category = category_of.get(checkbox.data["value"].value)
             by_category.setdefault(labels.get(category, ""), []).append(checkbox)
         return by_category.items()
+
+
+class EmailPreferencesForm(forms.Form):
+    """One checkbox per stream, plus how often the digest comes; opt-ins start unticked."""
+
+    frequency = forms.ChoiceField(
+        label=_("How often"),
+        choices=DigestFrequency.choices,
+        widget=forms.RadioSelect,
+        initial=DigestFrequency.WEEKLY,
+    )
+
+    def __init__(self, *args, preferences: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.preferences = preferences
+        for row in preferences:
+            on = row["status"] in ("subscribed", "pending")
+            self.fields[row["stream"]] = forms.BooleanField(
+                label=row["info"].stream.label,
+                help_text=row["info"].wording,
+                required=False,
+                initial=on,
+            )
+            if row["stream"] == Stream.DIGEST and row["subscription"] is not None:
+                self.fields["frequency"].initial = row["subscription"].frequency
+
+    def wanted(self) -> dict[str, bool]:
+        return {row["stream"]: self.cleaned_data[row["stream"]] for row in self.preferences}
+
+
+class SignupExtrasForm(forms.Form):
+    """Extra, optional choices on allauth's sign-up form. Never pre-ticked."""
+
+    # allauth honours this: the opt-ins come after the passwords.
+    field_order = ["email", "password1", "password2", "digest_opt_in", "event_invites_opt_in"]
+
+    digest_opt_in = forms.BooleanField(
+        required=False,
+        label=_("Email me a short digest of what matches my interests (you'll confirm first)"),
+    )
+    event_invites_opt_in = forms.BooleanField(
+        required=False, label=_("Group organisers may invite me to their events by email")
+    )
+
+    def signup(self, request, user) -> None:
+        from members.models import ConsentEvent
+        from members.services.email import stream_set
+
+        choices = {
+            Stream.DIGEST: self.cleaned_data.get("digest_opt_in"),
+            Stream.EVENT_INVITES: self.cleaned_data.get("event_invites_opt_in"),
+        }
+        for stream, on in choices.items():
+            if on:
+                stream_set(user=user, stream=stream, on=True, source=ConsentEvent.Source.SIGNUP)

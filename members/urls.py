@@ -14,4 +14,7 @@ urlpatterns = [
     path("billing/status/", views.membership_status, name="membership_status"),
     path("billing/portal/", views.billing_portal, name="billing_portal"),
     path("billing/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    path("settings/email/", views.email_settings, name="email_settings"),
+    path("settings/email/confirm/<str:token>/", views.stream_confirm, name="stream_confirm"),
+    path("email/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

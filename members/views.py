@@ -3,19 +3,22 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.core import signing
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from members import stripe_api
+from members import emails, stripe_api
 from members.decorators import member_required
-from members.forms import InterestsForm, ProfileForm
-from members.models import Membership, Profile
-from members.selectors import membership_of
+from members.email_streams import STREAMS, Stream
+from members.forms import EmailPreferencesForm, InterestsForm, ProfileForm
+from members.models import ConsentEvent, Membership, Profile, User
+from members.selectors import email_preferences, membership_of, stream_is_on
 from members.services import InterestCountError, billing, profile_create, profile_set_interests
+from members.services import email as email_services
 from members.stripe_api import StripeUnavailable
 
 logger = logging.getLogger(__name__)
@@ -181,3 +184,97 @@ def redirect_303(url: str) -> HttpResponseRedirect:
     response = HttpResponseRedirect(url)
     response.status_code = 303
     return response
+
+
+# --- Email preferences, double opt-in and one-click unsubscribe ---------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_settings(request):
+    preferences = email_preferences(request.user)
+    form = EmailPreferencesForm(
+        request.POST if request.method == "POST" else None, preferences=preferences
+    )
+    if request.method == "POST" and form.is_valid():
+        email_services.preferences_save(
+            user=request.user,
+            wanted=form.wanted(),
+            frequency=form.cleaned_data["frequency"],
+            source=ConsentEvent.Source.SETTINGS,
+        )
+        if form.wanted().get(Stream.DIGEST) and not stream_is_on(request.user, Stream.DIGEST):
+            messages.info(
+                request,
+                _("Nearly there: we've emailed you a link to confirm the digest."),
+            )
+        messages.success(request, _("Your email choices are saved."))
+        return redirect("members:email_settings")
+    history = ConsentEvent.objects.filter(user=request.user)[:50]
+    return render(
+        request,
+        "members/email_settings.html",
+        {"form": form, "preferences": preferences, "history": history},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def stream_confirm(request, token: str):
+    """Double opt-in: the link in the confirmation email. GET shows a button; POST confirms."""
+    try:
+        user_id, stream = emails.confirm_token_read(token)
+    except signing.SignatureExpired:
+        return render(request, "members/stream_confirm.html", {"expired": True}, status=410)
+    except signing.BadSignature as error:
+        raise Http404 from error
+    user = get_object_or_404(User, pk=user_id, is_active=True)
+    confirmed = False
+    if request.method == "POST":
+        confirmed = email_services.stream_confirm(user=user, stream=stream)
+    return render(
+        request,
+        "members/stream_confirm.html",
+        {
+            "stream_label": STREAMS[stream].stream.label,
+            "wording": STREAMS[stream].wording,
+            "confirmed": confirmed or stream_is_on(user, stream),
+            "token": token,
+        },
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """One-click unsubscribe (RFC 8058): no login, no cookie, no CSRF token, no redirect.
+
+    GET shows what will stop and a button; POST (the button, or a mail client's
+    `List-Unsubscribe=One-Click`) stops it. Repeating it changes nothing.
+    """
+    try:
+        user_id, stream = emails.unsubscribe_token_read(token)
+    except signing.BadSignature as error:
+        raise Http404 from error
+    user = get_object_or_404(User, pk=user_id)
+    done = False
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        email_services.stream_set(
+            user=user,
+            stream=stream,
+            on=False,
+            source=ConsentEvent.Source.ONE_CLICK
+            if one_click
+            else ConsentEvent.Source.UNSUBSCRIBE_PAGE,
+        )
+        done = True
+    return render(
+        request,
+        "members/unsubscribe.html",
+        {
+            "done": done,
+            "stream_label": STREAMS[stream].stream.label,
+            "wording": STREAMS[stream].wording,
+            "token": token,
+        },
+    )

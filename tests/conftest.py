@@ -1,5 +1,6 @@
 """Shared fixtures: a real SMTP server, one shared Chromium, and a clean Redis per test."""
 
+import asyncio
 import email
 import email.policy
 import importlib
@@ -62,8 +63,27 @@ class _Inbox:
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     envelopes: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # address -> replies to give at RCPT before accepting, e.g. ["451 4.3.0 Try later"]
+    refusals: dict[str, list[str]] = field(default_factory=dict)
+    # address -> threading.Event the server waits on before accepting the message
+    holds: dict[str, threading.Event] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            queued = self.refusals.get(address)
+            if queued:
+                reply = queued.pop(0)
+                if reply.startswith("5"):
+                    queued.insert(0, reply)  # permanent: the same answer every time
+                return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        for address in envelope.rcpt_tos:
+            hold = self.holds.get(address)
+            while hold is not None and not hold.is_set():
+                await asyncio.sleep(0.05)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)
@@ -74,6 +94,10 @@ class _Inbox:
         with self.lock:
             self.messages.clear()
             self.envelopes.clear()
+            self.refusals.clear()
+            for hold in self.holds.values():
+                hold.set()
+            self.holds.clear()
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages if address in str(m["To"])]

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from members import stripe_api
-from members.emails import absolute_url, send_transactional_email
-from members.models import Membership, PaymentFailureNotice, StripeEvent, User
+from members.models import Membership, StripeEvent, User
 from members.stripe_api import StripeUnavailable, SubscriptionState, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -181,15 +179,15 @@ def membership_apply_state(*, state: SubscriptionState) -> Membership | None:
 
 
 def _payment_failure_notice(*, membership: Membership, invoice_id: str, attempt_count: int):
-    from members.tasks import payment_failed_email_task
+    """One "please update your card" email per failed attempt of an invoice (transactional)."""
+    from members.services.email import email_queue
 
-    notice, created = PaymentFailureNotice.objects.get_or_create(
-        invoice_id=invoice_id,
-        attempt_count=attempt_count,
-        defaults={"membership": membership},
+    email_queue(
+        kind="payment_failed",
+        to_email=membership.user.email,
+        user=membership.user,
+        dedupe_key=f"payment_failed:{invoice_id}:{attempt_count}",
     )
-    if created:
-        payment_failed_email_task.delay_on_commit(notice.pk)
 
 
 def membership_resync(*, membership: Membership) -> Membership | None:
@@ -211,33 +209,3 @@ def memberships_reconcile() -> dict[str, int]:
             counts["failed"] += 1
             logger.warning("Reconciliation failed", extra={"membership": membership.pk})
     return counts
-
-
-def payment_failure_notice_send(*, notice_id: int) -> bool:
-    """Send the "please update your card" email once; False if it was already sent.
-
-    The row stays locked while the message goes out, so a retried task cannot send it twice,
-    and a failed send leaves it unsent for the retry.
-    """
-    with transaction.atomic():
-        notice = (
-            PaymentFailureNotice.objects.select_for_update()
-            .select_related("membership__user")
-            .filter(pk=notice_id, sent_at=None)
-            .first()
-        )
-        if notice is None:
-            return False
-        user = notice.membership.user
-        send_transactional_email(
-            to=user.email,
-            subject=_("Your Mutual payment didn't go through"),
-            template="members/email/payment_failed",
-            context={
-                "membership": notice.membership,
-                "billing_url": absolute_url("members:billing"),
-            },
-        )
-        notice.sent_at = timezone.now()
-        notice.save(update_fields=["sent_at"])
-        return True

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from members.models import Membership, PaymentFailureNotice, StripeEvent
+from members.models import EmailDelivery, Membership, StripeEvent
 from tests.conftest import message_text
 from tests.members.factories import UserFactory
 from tests.members.stripe_helpers import (
@@ -162,7 +162,7 @@ def test_a_failed_payment_sends_one_email_per_attempt_and_opens_the_grace_period
     with django_capture_on_commit_callbacks(execute=True):
         post_event(client, event_payload("invoice.payment_failed", {**failed, "attempt_count": 2}))
     assert len(smtp_server.to(membership.user.email)) == 2
-    assert PaymentFailureNotice.objects.count() == 2
+    assert EmailDelivery.objects.filter(kind="payment_failed", status="sent").count() == 2
 
 
 def test_unknown_event_types_are_acknowledged_and_not_recorded(client, paying):

@@ -1,0 +1,110 @@
+"""The outbox with real Celery workers over Redis, including one killed mid-batch."""
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from members.models import EmailDelivery
+from members.services.email import deliveries_requeue_stale, email_queue
+from members.tasks import deliveries_send_task
+from tests.conftest import wait_until
+from tests.members.factories import UserFactory
+from tests.members.test_email import queue_note  # registers the "test_note" kind
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_batch_goes_through_a_real_worker_over_one_smtp_connection(smtp_server, celery_worker):
+    users = UserFactory.create_batch(3)
+
+    for number, user in enumerate(users):
+        queue_note(user, key=f"batch-{number}")
+
+    wait_until(lambda: len(smtp_server.messages) == 3)
+    assert EmailDelivery.objects.filter(status="sent").count() == 3
+
+
+def test_a_worker_killed_mid_batch_loses_no_recipient_once_the_sweeper_runs(smtp_server, settings):
+    from config.celery import app
+
+    users = UserFactory.create_batch(5)
+    ids = [
+        EmailDelivery.objects.create(
+            kind="payment_failed", to_email=u.email, user=u, dedupe_key=f"crash-{n}"
+        ).pk
+        for n, u in enumerate(users)
+    ]
+    # payment_failed: a kind the separate worker process knows. The third message hangs in
+    # the SMTP conversation until we let it go.
+    hold = threading.Event()
+    smtp_server.holds[users[2].email] = hold
+    host, port = (
+        settings.MAILERS["default"]["OPTIONS"]["host"],
+        settings.MAILERS["default"]["OPTIONS"]["port"],
+    )
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "EMAIL_URL": f"smtp://{host}:{port}",
+    }
+    app.control.purge()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+         "--concurrency", "1", "--without-heartbeat", "--without-gossip", "--without-mingle",
+         "--loglevel", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        app.conf.task_always_eager = False
+        try:
+            deliveries_send_task.delay(ids)
+        finally:
+            app.conf.task_always_eager = True
+        wait_until(lambda: len(smtp_server.messages) == 2, timeout=30)
+        time.sleep(0.5)  # the worker is now waiting on the third message
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    hold.set()
+    assert EmailDelivery.objects.filter(status="sent").count() == 2
+
+    requeued = deliveries_requeue_stale(older_than=timedelta(0))
+
+    assert requeued == 3
+    wait_until(lambda: EmailDelivery.objects.filter(status="sent").count() == 5)
+    received = collections.Counter(
+        rcpt for envelope in smtp_server.envelopes for rcpt in envelope.rcpt_tos
+    )
+    assert set(received) == {u.email for u in users}  # nobody lost
+    assert sum(received.values()) - len(users) <= 1  # at most the one in flight, twice
+
+
+def test_queueing_inside_a_transaction_that_rolls_back_sends_nothing(smtp_server):
+    from django.db import transaction
+
+    user = UserFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        email_queue(kind="test_note", to_email=user.email, user=user, dedupe_key="rolled-back")
+        raise RuntimeError("the business change failed")
+
+    assert not EmailDelivery.objects.exists()
+    assert smtp_server.messages == []
