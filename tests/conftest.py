@@ -67,6 +67,13 @@ class _Inbox:
     refusals: dict[str, list[str]] = field(default_factory=dict)
     # address -> threading.Event the server waits on before accepting the message
     holds: dict[str, threading.Event] = field(default_factory=dict)
+    connections: int = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
@@ -95,6 +102,7 @@ class _Inbox:
             self.messages.clear()
             self.envelopes.clear()
             self.refusals.clear()
+            self.connections = 0
             for hold in self.holds.values():
                 hold.set()
             self.holds.clear()

@@ -25,7 +25,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_batch_goes_through_a_real_worker_over_one_smtp_connection(smtp_server, celery_worker):
+def test_a_batch_goes_through_a_real_worker(smtp_server, celery_worker):
     users = UserFactory.create_batch(3)
 
     for number, user in enumerate(users):
@@ -33,6 +33,23 @@ def test_a_batch_goes_through_a_real_worker_over_one_smtp_connection(smtp_server
 
     wait_until(lambda: len(smtp_server.messages) == 3)
     assert EmailDelivery.objects.filter(status="sent").count() == 3
+
+
+def test_a_batch_is_sent_over_one_smtp_connection(smtp_server):
+    from members.services.email import email_queue_many
+
+    users = UserFactory.create_batch(6)
+    rows = [
+        {"kind": "test_note", "to_email": u.email, "user": u, "dedupe_key": f"many-{u.pk}"}
+        for u in users
+    ]
+
+    created = email_queue_many(rows)
+    again = email_queue_many(rows)
+
+    assert len(created) == 6 and again == []
+    wait_until(lambda: len(smtp_server.messages) == 6)
+    assert smtp_server.connections == 1
 
 
 def test_a_worker_killed_mid_batch_loses_no_recipient_once_the_sweeper_runs(smtp_server, settings):

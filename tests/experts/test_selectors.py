@@ -1,0 +1,42 @@
+import pytest
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+
+from experts.selectors import featured_experts
+from members.models import Interest
+from tests.experts.factories import ExpertFactory, region
+
+pytestmark = pytest.mark.django_db
+
+
+def test_featured_experts_are_published_and_featured_only():
+    ExpertFactory(name="Featured", is_featured=True)
+    ExpertFactory(name="Plain")
+    ExpertFactory(name="Featured but hidden", is_featured=True, is_published=False)
+
+    assert [e.name for e in featured_experts()] == ["Featured"]
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_featured_experts_and_their_section_cost_three_queries(count, django_assert_num_queries):
+    leadership = Interest.objects.get(slug="leadership")
+    for _n in range(count):
+        ExpertFactory(is_featured=True, interests=[leadership], regions=[region("wales")])
+
+    with django_assert_num_queries(3):
+        experts = featured_experts(limit=3)
+        html = render_to_string(
+            "experts/includes/_featured_experts.html",
+            {"featured_experts": experts},
+            request=RequestFactory().get("/"),
+        )
+
+    assert len(experts) == 3
+    assert html.count('class="card expert-card') == 3
+    assert "See all experts" in html
+
+
+def test_the_featured_section_renders_nothing_without_experts():
+    html = render_to_string("experts/includes/_featured_experts.html", {"featured_experts": []})
+
+    assert html.strip() == ""
