@@ -1,7 +1,12 @@
+import uuid
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 
+from members.emails import html_from_text
+from members.models import User
 from members.services import profile_create
+from members.services.email import email_send_now
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -11,3 +16,35 @@ class AccountAdapter(DefaultAccountAdapter):
             if commit:
                 profile_create(user=user)
         return user
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Account mail (confirmations, resets) goes through the outbox, with an HTML part."""
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        request = allauth_context.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request)}
+            | context,
+        )
+        html = next(
+            (
+                body
+                for body, mimetype in getattr(message, "alternatives", [])
+                if mimetype == "text/html"
+            ),
+            None,
+        )
+        email_send_now(
+            kind="prerendered",
+            to_email=email,
+            user=User.objects.filter(email__iexact=email).first(),
+            dedupe_key=f"account:{template_prefix}:{uuid.uuid4().hex}",
+            payload={
+                "subject": message.subject,
+                "text": message.body,
+                "html": html or html_from_text(message.body),
+            },
+        )

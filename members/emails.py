@@ -34,8 +34,11 @@ LIST_DOMAIN = "lists.mutual.example"
 @dataclass(frozen=True)
 class EmailContent:
     subject: str
-    template: str  # without extension: "<app>/email/<name>" renders .txt and .html
+    template: str = ""  # without extension: "<app>/email/<name>" renders .txt and .html
     context: dict = field(default_factory=dict)
+    # Or bodies rendered already (allauth's account mail): then no template is used.
+    text: str = ""
+    html: str = ""
 
 
 Renderer = Callable[["EmailDelivery"], EmailContent | None]
@@ -121,8 +124,11 @@ def build_message(*, delivery: EmailDelivery, content: EmailContent) -> EmailMul
             "List-Id": f"Mutual {info.stream.label} <{delivery.stream.replace('_', '-')}."
             f"{LIST_DOMAIN}>",
         }
-    text = render_to_string(f"{content.template}.txt", context)
-    html = css_inline.inline(render_to_string(f"{content.template}.html", context))
+    if content.template:
+        text = render_to_string(f"{content.template}.txt", context)
+        html = css_inline.inline(render_to_string(f"{content.template}.html", context))
+    else:
+        text, html = content.text, content.html
     message = EmailMultiAlternatives(
         subject=single_line(content.subject),
         body=text,
@@ -168,6 +174,23 @@ def _stream_confirm(delivery: EmailDelivery) -> EmailContent | None:
             ),
         },
     )
+
+
+@email_kind("prerendered")
+def _prerendered(delivery: EmailDelivery) -> EmailContent | None:
+    """Account mail that allauth rendered; the payload is cleared once it is sent."""
+    if not delivery.payload:
+        return None
+    return EmailContent(
+        subject=delivery.payload["subject"],
+        text=delivery.payload["text"],
+        html=delivery.payload["html"],
+    )
+
+
+def html_from_text(text: str) -> str:
+    """Our email layout around a plain-text body (for allauth's text-only messages)."""
+    return css_inline.inline(render_to_string("members/email/plain.html", {"body": text}))
 
 
 @email_kind("payment_failed")

@@ -199,6 +199,20 @@ def email_queue_many(rows: list[dict], *, batch_size: int = 200) -> list[int]:
     return created
 
 
+def email_send_now(
+    *, kind: str, to_email: str, dedupe_key: str, user: User | None = None, payload: dict
+) -> EmailDelivery:
+    """Write the delivery row and send it in this request (account mail people wait for).
+
+    A temporary failure leaves the row pending, and the sweeper sends it later.
+    """
+    delivery = EmailDelivery.objects.create(
+        kind=kind, to_email=to_email, dedupe_key=dedupe_key, user=user, payload=payload
+    )
+    deliveries_send(delivery_ids=[delivery.pk])
+    return delivery
+
+
 def _send_after_commit(delivery_ids: list[int]) -> None:
     from members.tasks import deliveries_send_task
 
@@ -316,7 +330,11 @@ def _finish(delivery: EmailDelivery, status: str, detail: str) -> Outcome:
     delivery.updated_at = now
     if status == EmailDelivery.Status.SENT:
         delivery.sent_at = now
-    delivery.save(update_fields=["status", "attempts", "last_error", "updated_at", "sent_at"])
+        if delivery.kind == "prerendered":
+            delivery.payload = {}  # it held sign-in and reset links: keep no copy
+    delivery.save(
+        update_fields=["status", "attempts", "last_error", "updated_at", "sent_at", "payload"]
+    )
     return str(status)  # type: ignore[return-value]
 
 

@@ -124,3 +124,37 @@ def test_failed_logins_are_rate_limited(client):
     )
 
     assert "Too many failed login attempts" in response.content.decode()
+
+
+def test_account_mail_goes_through_the_outbox_with_an_html_part_and_keeps_no_link(
+    client, smtp_server
+):
+    from members.models import EmailDelivery
+
+    client.post(reverse("account_signup"), SIGNUP)
+
+    [message] = smtp_server.to(SIGNUP["email"])
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "/accounts/confirm-email/" in html
+    assert "about your own Mutual account" in html
+    [delivery] = EmailDelivery.objects.filter(to_email=SIGNUP["email"])
+    assert (delivery.kind, delivery.status, delivery.payload) == ("prerendered", "sent", {})
+
+
+def test_account_mail_deferred_by_the_smtp_server_is_sent_by_the_sweeper(
+    client, smtp_server, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from members.models import EmailDelivery
+    from members.services.email import deliveries_requeue_stale
+
+    smtp_server.refusals[SIGNUP["email"]] = ["451 4.3.0 Try again later"]
+    client.post(reverse("account_signup"), SIGNUP)
+    assert smtp_server.to(SIGNUP["email"]) == []
+    assert EmailDelivery.objects.get(to_email=SIGNUP["email"]).status == "pending"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries_requeue_stale(older_than=timedelta(0))
+
+    assert len(smtp_server.to(SIGNUP["email"])) == 1
