@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
+    path("", include("groups.urls")),
     path("", include("experts.urls")),
     path("", include("discounts.urls")),
 ]
