@@ -1,3 +1,13 @@
+from django.urls import path
+
+from discounts import views
+
 app_name = "discounts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("discounts/", views.offer_list, name="list"),
+    path("discounts/mine/", views.my_codes, name="mine"),
+    path("discounts/partners/<str:token>/", views.partner_verify, name="partner_verify"),
+    path("discounts/<slug:slug>/", views.offer_detail, name="detail"),
+    path("discounts/<slug:slug>/redeem/", views.offer_redeem, name="redeem"),
+]

@@ -101,6 +101,16 @@ def test_the_offer_list_in_the_admin_has_a_fixed_query_count(
 # --- Importing a pool ---------------------------------------------------------------------
 
 
+def test_staff_see_the_upload_form_with_the_pool_size(staff_client, pool_offer):
+    pool_codes(pool_offer, 4)
+
+    response = staff_client.get(import_url(pool_offer))
+
+    assert response.status_code == 200
+    assert "The pool has 4 unclaimed codes" in text(response)
+    assert 'type="file"' in text(response)
+
+
 def test_a_clean_file_is_imported(staff_client, pool_offer):
     response = upload(staff_client, pool_offer, "code\nPRINT-0001\nPRINT-0002\r\nprint_0003\n\n")
 
@@ -340,7 +350,7 @@ def test_a_cap_below_the_codes_already_given_is_refused(staff_client, make_membe
 
     response = staff_client.post(reverse("admin:discounts_offer_change", args=[offer.pk]), form)
 
-    assert "can't be lower than the number of codes already given out" in text(response)
+    assert "The cap can't be lower than the 3 codes already given out." in text(response)
     offer.refresh_from_db()
     assert offer.total_cap == 5
 
@@ -352,3 +362,15 @@ def test_staff_can_add_an_offer(staff_client):
 
     assert response.status_code == 302
     assert Offer.objects.get().slug == "coffee-for-members"
+
+
+def test_saving_an_offer_in_the_admin_never_writes_back_a_stale_count(member):
+    offer = OfferFactory(total_cap=5)
+    stale = Offer.objects.get(pk=offer.pk)  # loaded by the admin form before a redemption
+    services.offer_redeem(offer=offer, member=member)
+
+    stale.title = "Renamed"
+    services.offer_save(offer=stale)
+
+    offer.refresh_from_db()
+    assert (offer.title, offer.redeemed_count) == ("Renamed", 1)

@@ -357,3 +357,25 @@ def test_an_offer_page_takes_7_queries_for_a_member(
     # codes left, its interests, my codes for it
     with django_assert_num_queries(7):
         client.get(offer.get_absolute_url())
+
+
+def test_staff_without_a_membership_are_treated_like_any_non_member(client, offer):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+
+    assert "Join to redeem" in page(client, offer.get_absolute_url())
+    response = client.post(redeem_url(offer))
+
+    assert response["Location"] == reverse("members:join")
+    assert not Redemption.objects.exists()
+
+
+def test_an_incomplete_first_payment_is_not_called_lapsed(client, offer):
+    user = UserFactory()
+    Membership.objects.create(user=user, status=Membership.Status.INCOMPLETE)
+    client.force_login(user)
+
+    html = page(client, offer.get_absolute_url())
+
+    assert "Join to redeem" in html
+    assert "lapsed" not in html

@@ -1,4 +1,4 @@
-import itertools
+import uuid
 from datetime import timedelta
 
 import factory
@@ -9,7 +9,6 @@ from factory.django import DjangoModelFactory
 from members.models import Interest, Membership, Profile, User
 
 PASSWORD = "correct-horse-battery"
-_membership_ids = itertools.count(1)
 
 
 class UserFactory(DjangoModelFactory):
@@ -50,7 +49,7 @@ def interests(count: int) -> list[Interest]:
 
 def make_active_member(user: User) -> Membership:
     """Give `user` a paid, active membership (as a webhook would have)."""
-    n = next(_membership_ids)
+    n = uuid.uuid4().hex[:12]
     return Membership.objects.create(
         user=user,
         status=Membership.Status.ACTIVE,

@@ -1,0 +1,145 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from discounts import services
+from discounts.forms import CodeCheckForm
+from discounts.models import Code, Offer, Partner, site_today
+from discounts.selectors import catalogue, member_redemptions
+from members.decorators import member_required
+from members.models import Membership
+from members.selectors import member_is_active, membership_of
+
+PARTNER_CHECKS_PER_MINUTE = 60
+# Memberships that were paid for once and are no longer active: "rejoin", not "join".
+LAPSED_STATUSES = {
+    Membership.Status.CANCELED,
+    Membership.Status.UNPAID,
+    Membership.Status.PAST_DUE,
+    Membership.Status.PAUSED,
+}
+
+
+@require_GET
+def offer_list(request):
+    data = catalogue(viewer=request.user, interest_slug=request.GET.get("interest", "")[:60])
+    return render(request, "discounts/offer_list.html", {"catalogue": data})
+
+
+@require_GET
+def offer_detail(request, slug: str):
+    offer = get_object_or_404(Offer.objects.for_listing(), slug=slug)
+    today = site_today()
+    redemptions = member_redemptions(member=request.user, offer=offer)
+    is_member = member_is_active(request.user)
+    membership = membership_of(request.user)
+    if offer.has_ended(today=today):
+        state = "ended"
+    elif not offer.has_started(today=today):
+        state = "upcoming"
+    elif offer.is_exhausted:
+        state = "exhausted"
+    else:
+        state = "open"
+    context = {
+        "offer": offer,
+        "state": state,
+        "redemptions": redemptions,
+        "can_redeem": is_member and state == "open" and not redemptions,
+        "can_redeem_another": (
+            is_member and state == "open" and 0 < len(redemptions) < offer.per_member_limit
+        ),
+        "lapsed": bool(membership and membership.status in LAPSED_STATUSES and not is_member),
+    }
+    return render(request, "discounts/offer_detail.html", context)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def offer_redeem(request, slug: str):
+    offer = get_object_or_404(Offer, slug=slug)
+    if request.method != "POST":
+        # Someone sent to sign in from the Redeem button comes back here: show the offer.
+        return redirect(offer)
+    try:
+        redemption, created = services.offer_redeem(
+            offer=offer, member=request.user, another=request.POST.get("another") == "1"
+        )
+    except services.RedemptionError as error:
+        messages.warning(request, error.message)
+        return redirect(offer)
+    if created:
+        messages.success(request, _("Here's your code. Show it at the till or use it online."))
+    else:
+        messages.info(request, _("You already have a code for this offer: here it is again."))
+    return redirect(f"{offer.get_absolute_url()}#code-{redemption.pk}")
+
+
+@login_required
+@require_GET
+def my_codes(request):
+    # Signed in is enough: a member whose membership lapsed keeps the codes they were given.
+    redemptions = member_redemptions(member=request.user)
+    return render(request, "discounts/my_codes.html", {"redemptions": redemptions})
+
+
+def _partner_rate_limited(partner: Partner) -> bool:
+    """At most `PARTNER_CHECKS_PER_MINUTE` checks per link in the minute after the first one.
+
+    The counter lives in the shared cache (Redis), so the limit holds across web workers.
+    """
+    key = f"discounts:partner-checks:{partner.pk}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between add and incr: start a new one
+        cache.set(key, 1, timeout=60)
+        count = 1
+    return count > PARTNER_CHECKS_PER_MINUTE
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def partner_verify(request, token: str):
+    """The partner's secret page: is this code valid, for which offer, used yet? No names."""
+    partner = get_object_or_404(Partner, verification_token=token)
+    form = CodeCheckForm(request.POST or None)
+    check = None
+    marked = False
+    status = 200
+    if request.method == "POST":
+        if _partner_rate_limited(partner):
+            status = 429
+            form = CodeCheckForm()
+        elif form.is_valid():
+            code = form.cleaned_data["code"]
+            if request.POST.get("action") == "use":
+                try:
+                    check, marked = services.partner_code_mark_used(partner=partner, code=code)
+                except Code.DoesNotExist:
+                    check = services.partner_code_check(partner=partner, code=code)
+            else:
+                check = services.partner_code_check(partner=partner, code=code)
+    response = render(
+        request,
+        "discounts/partner_verify.html",
+        {
+            "partner": partner,
+            "form": form,
+            "check": check,
+            "verdict": check.verdict(today=site_today()) if check else "",
+            "marked": marked,
+            "rate_limited": status == 429,
+        },
+        status=status,
+    )
+    # The token is in the address: keep it out of other sites' Referer headers and out of
+    # search engines. ("no-referrer" would also blank the Origin of the page's own form
+    # posts, which Django's CSRF check then refuses.)
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
