@@ -8,11 +8,12 @@ from django.urls import reverse
 from experts.models import Credential
 from members.models import Interest, Membership
 from tests.experts.factories import CredentialFactory, ExpertFactory, ExpertRequestFactory, region
-from tests.members.factories import UserFactory
+from tests.members.factories import UserFactory, make_active_member
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("experts:list")
+REQUEST_BUTTON = "Ask to come to your event"
 
 
 def interest(slug: str) -> Interest:
@@ -212,10 +213,12 @@ def test_unpublished_expert_is_a_404_for_everyone_but_staff(client, member, staf
     assert client.get(url).status_code == 404
     client.force_login(member)
     assert client.get(url).status_code == 404
+    make_active_member(staff)
     client.force_login(staff)
     response = client.get(url)
     assert response.status_code == 200
     assert "Preview: this expert is not published" in page_text(response)
+    assert REQUEST_BUTTON not in page_text(response)
 
 
 def test_detail_query_budget(client, django_assert_num_queries):
@@ -224,9 +227,6 @@ def test_detail_query_budget(client, django_assert_num_queries):
 
     with django_assert_num_queries(4):  # expert, interests, regions, credentials
         client.get(expert.get_absolute_url())
-
-
-REQUEST_BUTTON = "Ask to come to your event"
 
 
 def test_the_ask_button_is_for_active_members(client, member):
@@ -241,6 +241,11 @@ def test_the_ask_button_is_for_active_members(client, member):
     not_member = page_text(client.get(url))
     assert REQUEST_BUTTON not in not_member
     assert "Join to ask them" in not_member
+
+    never_paid = UserFactory()
+    Membership.objects.create(user=never_paid, status=Membership.Status.INCOMPLETE)
+    client.force_login(never_paid)
+    assert "Join to ask them" in page_text(client.get(url))
 
     lapsed = UserFactory()
     Membership.objects.create(user=lapsed, status=Membership.Status.CANCELED)

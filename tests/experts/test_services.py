@@ -5,8 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from experts import services
-from experts.models import ExpertRequest, ExpertRequestEmail, ExpertRequestStatusChange
+from experts.models import ExpertRequest, ExpertRequestStatusChange
 from experts.services import InvalidStatusTransition
+from members.models import EmailDelivery
+from members.services.email import deliveries_send
 from tests.conftest import message_text
 from tests.experts.factories import ExpertFactory, ExpertRequestFactory, future_date
 from tests.members.factories import UserFactory
@@ -142,37 +144,45 @@ def test_each_email_goes_once_however_often_the_task_runs(
     expert_request = ExpertRequestFactory(member=member)
     with django_capture_on_commit_callbacks(execute=True):
         services.expert_request_set_status(request=expert_request, status=Status.ACCEPTED, by=staff)
+        services.expert_request_set_status(request=expert_request, status=Status.ACCEPTED, by=staff)
     change = expert_request.changes.last()
+    [delivery] = EmailDelivery.objects.filter(dedupe_key__startswith=f"expert_request:{change.pk}:")
+    assert delivery.status == EmailDelivery.Status.SENT
 
-    assert services.expert_request_change_notify(change_id=change.pk) == 0
-    assert services.expert_request_change_notify(change_id=change.pk) == 0
+    report = deliveries_send(delivery_ids=[delivery.pk])  # as a retried task would
 
+    assert report.outcomes == {delivery.pk: "gone"}
     assert len(smtp_server.to(member.email)) == 1
-    assert ExpertRequestEmail.objects.get(change=change).sent_at is not None
 
 
-def test_a_failed_send_is_retried_without_repeating_what_went(member, smtp_server, settings):
+def test_a_deferred_email_goes_later_without_repeating_the_others(
+    member, smtp_server, django_capture_on_commit_callbacks
+):
     staff = UserFactory(is_staff=True)
-    expert_request = ExpertRequestFactory(member=member)
-    change = expert_request.changes.get()
-    good_mailer = settings.MAILERS
-    # Nothing listens on port 9: the send fails as it would with the mail server down.
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
-        }
-    }
+    smtp_server.refusals[member.email] = ["451 4.3.0 Try again later"]
 
-    with pytest.raises(OSError):
-        services.expert_request_change_notify(change_id=change.pk)
-    assert not ExpertRequestEmail.objects.exclude(sent_at=None).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.expert_request_create(
+            member=member,
+            expert=ExpertFactory(),
+            event_name="Breakfast",
+            event_date=future_date(),
+            town="York",
+            audience=20,
+            topic="Leading",
+            message="A message that is long enough to send.",
+        )
 
-    settings.MAILERS = good_mailer
-    assert services.expert_request_change_notify(change_id=change.pk) == 2
-    assert services.expert_request_change_notify(change_id=change.pk) == 0
+    deliveries = EmailDelivery.objects.filter(kind__startswith="expert_request")
+    assert deliveries.get(to_email=member.email).status == EmailDelivery.Status.PENDING
+    assert len(smtp_server.to(staff.email)) == 1
+    assert smtp_server.to(member.email) == []
+
+    deliveries_send(delivery_ids=list(deliveries.values_list("pk", flat=True)))  # the retry
+
     assert len(smtp_server.to(member.email)) == 1
     assert len(smtp_server.to(staff.email)) == 1
+    assert set(deliveries.values_list("status", flat=True)) == {EmailDelivery.Status.SENT}
 
 
 def test_create_refuses_people_who_are_not_active_members():

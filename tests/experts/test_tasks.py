@@ -1,9 +1,10 @@
-"""Request emails go through a real Celery worker over Redis."""
+"""Request emails go through the outbox's task on a real Celery worker over Redis."""
 
 import pytest
 
 from experts import services
-from experts.models import ExpertRequest, ExpertRequestEmail
+from experts.models import ExpertRequest
+from members.models import EmailDelivery
 from tests.conftest import message_text, wait_until
 from tests.experts.factories import ExpertFactory, future_date
 from tests.members.factories import UserFactory, make_active_member
@@ -37,4 +38,7 @@ def test_request_and_status_emails_are_sent_by_a_real_worker(celery_worker, smtp
     assert "We've received your request" in receipt["Subject"]
     assert "has accepted your invitation" in message_text(accepted)
     assert len(smtp_server.to(staff.email)) == 1
-    assert ExpertRequestEmail.objects.filter(sent_at=None).count() == 0
+    statuses = EmailDelivery.objects.filter(kind__startswith="expert_request").values_list(
+        "status", flat=True
+    )
+    assert sorted(statuses) == ["sent", "sent", "sent"]
