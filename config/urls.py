@@ -1,4 +1,6 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -20,3 +22,7 @@ urlpatterns = [
     path("", include("experts.urls")),
     path("", include("discounts.urls")),
 ]
+
+if settings.DEBUG:
+    # `make run` serves uploaded photos and logos itself; production puts them behind a web server.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

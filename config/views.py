@@ -8,14 +8,23 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from kombu import Connection
 
+from discounts.selectors import current_offers
+from experts.selectors import featured_experts
 from members.models import Interest
 
 logger = logging.getLogger(__name__)
 
 
 def home(request):
-    interests = Interest.objects.by_category()
-    return render(request, "home.html", {"interests": interests})
+    return render(
+        request,
+        "home.html",
+        {
+            "interests": Interest.objects.by_category(),
+            "offers": current_offers(limit=3),
+            "featured_experts": featured_experts(limit=3),
+        },
+    )
 
 
 def _check_database() -> None:

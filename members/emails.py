@@ -200,3 +200,41 @@ def _payment_failed(delivery: EmailDelivery) -> EmailContent | None:
         template="members/email/payment_failed",
         context={"billing_url": absolute_url("members:billing")},
     )
+
+
+@email_kind("intro_request")
+def _intro_request(delivery: EmailDelivery) -> EmailContent | None:
+    from members.models import IntroRequest
+
+    intro = (
+        IntroRequest.objects.select_related("sender__profile")
+        .filter(pk=delivery.payload.get("intro"), status=IntroRequest.Status.PENDING)
+        .first()
+    )
+    if intro is None:
+        return None  # withdrawn or answered before we got to it
+    name = intro.sender.profile.display_name
+    return EmailContent(
+        subject=_("%(name)s would like to be introduced") % {"name": name},
+        template="members/email/intro_request",
+        context={"intro": intro, "name": name, "intros_url": absolute_url("members:intros")},
+    )
+
+
+@email_kind("intro_accepted")
+def _intro_accepted(delivery: EmailDelivery) -> EmailContent | None:
+    from members.models import IntroRequest
+
+    intro = (
+        IntroRequest.objects.select_related("recipient__profile")
+        .filter(pk=delivery.payload.get("intro"), status=IntroRequest.Status.ACCEPTED)
+        .first()
+    )
+    if intro is None:
+        return None
+    name = intro.recipient.profile.display_name
+    return EmailContent(
+        subject=_("%(name)s accepted your introduction") % {"name": name},
+        template="members/email/intro_accepted",
+        context={"intro": intro, "name": name, "intros_url": absolute_url("members:intros")},
+    )

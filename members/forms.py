@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from members.email_streams import DigestFrequency, Stream
-from members.models import OPEN_TO_FIELDS, Interest, Profile
+from members.models import OPEN_TO_FIELDS, Interest, IntroRequest, Profile
 
 
 class ProfileForm(forms.ModelForm):
@@ -17,6 +17,7 @@ class ProfileForm(forms.ModelForm):
             "website",
             *OPEN_TO_FIELDS,
             "in_directory",
+            "contact_details",
         ]
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 5}),
@@ -125,3 +126,49 @@ class SignupExtrasForm(forms.Form):
         for stream, on in choices.items():
             if on:
                 stream_set(user=user, stream=stream, on=True, source=ConsentEvent.Source.SIGNUP)
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    interest = forms.ModelChoiceField(
+        label=_("Interest"),
+        queryset=Interest.objects.by_category(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("Any interest"),
+    )
+    city = forms.CharField(label=_("Town or city"), required=False, max_length=80)
+    open_to = forms.ChoiceField(
+        label=_("Open to"),
+        required=False,
+        choices=[
+            ("", _("Anything")),
+            ("coffee", _("Coffee chats")),
+            ("mentoring", _("Mentoring")),
+            ("collaborating", _("Collaborating")),
+            ("meeting", _("Just meeting people")),
+        ],
+    )
+
+
+class IntroRequestForm(forms.Form):
+    note = forms.CharField(
+        label=_("A short note"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        min_length=10,
+        max_length=IntroRequest.NOTE_MAX,
+        help_text=_("Say hello and why you'd like to meet. No sales pitches, please."),
+    )
+    sender_contact = forms.CharField(
+        label=_("Contact details to share if they accept"),
+        max_length=200,
+        help_text=_("Only they will see this, and only if they accept."),
+    )
+
+
+class IntroAcceptForm(forms.Form):
+    recipient_contact = forms.CharField(
+        label=_("Contact details to share with them"),
+        max_length=200,
+        help_text=_("Only they will see this."),
+    )

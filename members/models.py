@@ -140,6 +140,15 @@ class Profile(TimeStampedModel):
         help_text=_("Only signed-in paying members can see the directory. Never your email."),
     )
     interests = models.ManyToManyField(Interest, blank=True, related_name="profiles")
+    contact_details = models.CharField(
+        _("contact details to share with introductions"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Never shown on your profile. Offered, and editable each time, when you accept an "
+            "introduction or ask for one, e.g. “ann@ann.example or 07700 900123”."
+        ),
+    )
 
     objects = ProfileQuerySet.as_manager()
 
@@ -398,3 +407,54 @@ class EmailDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_email} ({self.status})"
+
+
+class IntroRequestQuerySet(models.QuerySet["IntroRequest"]):
+    def involving(self, user: User) -> "IntroRequestQuerySet":
+        """Requests this member sent or received: nobody else may see them."""
+        return self.filter(models.Q(sender=user) | models.Q(recipient=user))
+
+    def for_listing(self) -> "IntroRequestQuerySet":
+        return self.select_related("sender__profile", "recipient__profile").order_by("-created_at")
+
+
+class IntroRequest(models.Model):
+    """Member A asks to be introduced to member B; contact details travel only on acceptance."""
+
+    NOTE_MAX = 500
+    OPEN_PER_DAY = 10
+    REPEAT_AFTER_DECLINE_DAYS = 90
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for a reply")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    sender = models.ForeignKey(User, on_delete=models.CASCADE, related_name="intros_sent")
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="intros_received")
+    note = models.TextField(max_length=NOTE_MAX)
+    sender_contact = models.CharField(
+        _("what you'll share if they accept"), max_length=200, blank=True
+    )
+    recipient_contact = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IntroRequestQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "recipient"],
+                condition=models.Q(status="pending"),
+                name="one_open_intro_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(sender=models.F("recipient")), name="intro_not_to_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.recipient} ({self.status})"

@@ -61,3 +61,41 @@ def email_preferences(user: User) -> list[dict]:
         }
         for stream, info in STREAMS.items()
     ]
+
+
+def directory_profiles(
+    *, viewer: User, q: str = "", interest: str = "", city: str = "", open_to: str = ""
+):
+    """Profiles in the directory: active paying members who chose to appear, never the viewer.
+
+    Filters by a search term, an interest slug, a town and what they are open to.
+    """
+    from django.db.models import Count, Q
+
+    from members.models import OPEN_TO_FIELDS, Profile
+
+    profiles = (
+        Profile.objects.in_directory()
+        .filter(user__membership__in=Membership.objects.active())
+        .exclude(user=viewer)
+    )
+    if q:
+        profiles = profiles.filter(
+            Q(display_name__icontains=q) | Q(headline__icontains=q) | Q(bio__icontains=q)
+        )
+    if interest:
+        # A subquery, not a join: a join would also narrow the shared-interest count below.
+        tagged = Profile.interests.through.objects.filter(interest__slug=interest)
+        profiles = profiles.filter(pk__in=tagged.values("profile_id"))
+    if city:
+        profiles = profiles.filter(city__iexact=city)
+    if open_to and f"open_to_{open_to}" in OPEN_TO_FIELDS:
+        profiles = profiles.filter(**{f"open_to_{open_to}": True})
+    viewer_interests = viewer.profile.interests.values("pk") if hasattr(viewer, "profile") else []
+    return (
+        profiles.annotate(
+            shared_count=Count("interests", filter=Q(interests__in=viewer_interests), distinct=True)
+        )
+        .prefetch_related("interests")
+        .order_by("-shared_count", "display_name", "pk")
+    )

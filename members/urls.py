@@ -7,7 +7,16 @@ app_name = "members"
 urlpatterns = [
     path("settings/profile/", views.profile_edit, name="profile"),
     path("settings/interests/", views.interests_edit, name="interests"),
+    path("members/", views.directory, name="directory"),
+    path("members/intros/", views.intro_list, name="intros"),
+    path("members/intros/<int:pk>/withdraw/", views.intro_withdraw, name="intro_withdraw"),
+    path(
+        "members/intros/<int:pk>/<str:answer>/",
+        views.intro_answer,
+        name="intro_answer",
+    ),
     path("members/<str:handle>/", views.profile_detail, name="detail"),
+    path("members/<str:handle>/intro/", views.intro_request, name="intro_request"),
     path("join/", views.join, name="join"),
     path("join/success/", views.join_success, name="join_success"),
     path("billing/", views.billing_detail, name="billing"),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,10 +15,28 @@ from django.views.decorators.http import require_http_methods, require_POST
 from members import emails, stripe_api
 from members.decorators import member_required
 from members.email_streams import STREAMS, Stream
-from members.forms import EmailPreferencesForm, InterestsForm, ProfileForm
-from members.models import ConsentEvent, Membership, Profile, User
-from members.selectors import email_preferences, membership_of, stream_is_on
-from members.services import InterestCountError, billing, profile_create, profile_set_interests
+from members.forms import (
+    DirectoryFilterForm,
+    EmailPreferencesForm,
+    InterestsForm,
+    IntroAcceptForm,
+    IntroRequestForm,
+    ProfileForm,
+)
+from members.models import ConsentEvent, IntroRequest, Membership, Profile, User
+from members.selectors import (
+    directory_profiles,
+    email_preferences,
+    membership_of,
+    stream_is_on,
+)
+from members.services import (
+    InterestCountError,
+    billing,
+    intros,
+    profile_create,
+    profile_set_interests,
+)
 from members.services import email as email_services
 from members.stripe_api import StripeUnavailable
 
@@ -278,3 +297,116 @@ def unsubscribe(request, token: str):
             "token": token,
         },
     )
+
+
+# --- Directory and introductions ------------------------------------------------------------
+
+
+@member_required
+def directory(request):
+    form = DirectoryFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        filters = {
+            "q": form.cleaned_data["q"].strip(),
+            "interest": form.cleaned_data["interest"].slug if form.cleaned_data["interest"] else "",
+            "city": form.cleaned_data["city"].strip(),
+            "open_to": form.cleaned_data["open_to"],
+        }
+    profiles = directory_profiles(viewer=request.user, **filters)
+    page = Paginator(profiles, 24).get_page(request.GET.get("page"))
+    mine = set(request.user.profile.interests.values_list("pk", flat=True))
+    for profile in page:
+        profile.shared = [i for i in profile.interests.all() if i.pk in mine]
+    return render(
+        request,
+        "members/directory.html",
+        {"form": form, "page": page, "filtered": any(filters.values())},
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def intro_request(request, handle: str):
+    profile = get_object_or_404(
+        Profile.objects.in_directory().select_related("user"), handle=handle
+    )
+    form = IntroRequestForm(
+        request.POST if request.method == "POST" else None,
+        initial={"sender_contact": request.user.profile.contact_details},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            intros.intro_request_create(
+                sender=request.user,
+                recipient=profile.user,
+                note=form.cleaned_data["note"],
+                sender_contact=form.cleaned_data["sender_contact"],
+            )
+        except intros.IntroRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Your introduction request is on its way to %(name)s.")
+                % {"name": profile.display_name},
+            )
+            return redirect("members:intros")
+    return render(request, "members/intro_request_form.html", {"form": form, "profile": profile})
+
+
+@login_required
+def intro_list(request):
+    """The member's own introductions: lapsed members can still read and answer them."""
+    requests = IntroRequest.objects.involving(request.user).for_listing()
+    return render(
+        request,
+        "members/intro_list.html",
+        {
+            "received": [r for r in requests if r.recipient_id == request.user.pk],
+            "sent": [r for r in requests if r.sender_id == request.user.pk],
+            "accept_form": IntroAcceptForm(
+                initial={"recipient_contact": request.user.profile.contact_details}
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def intro_answer(request, pk: int, answer: str):
+    if answer not in ("accept", "decline"):
+        raise Http404
+    intro = get_object_or_404(IntroRequest, pk=pk, recipient=request.user)
+    form = IntroAcceptForm(request.POST)
+    if answer == "accept" and not form.is_valid():
+        messages.error(request, _("Add the contact details you'd like to share, then accept."))
+        return redirect("members:intros")
+    try:
+        intros.intro_request_answer(
+            intro=intro,
+            by=request.user,
+            accept=answer == "accept",
+            recipient_contact=form.cleaned_data.get("recipient_contact", "")
+            if answer == "accept"
+            else "",
+        )
+    except intros.IntroRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Accepted: you can now see each other's contact details.")
+            if answer == "accept"
+            else _("Declined. They won't be able to ask again for 90 days."),
+        )
+    return redirect("members:intros")
+
+
+@login_required
+@require_POST
+def intro_withdraw(request, pk: int):
+    intro = get_object_or_404(IntroRequest, pk=pk, sender=request.user)
+    intros.intro_request_withdraw(intro=intro, by=request.user)
+    messages.success(request, _("Your request is withdrawn."))
+    return redirect("members:intros")

@@ -77,6 +77,12 @@ class Command(BaseCommand):
         if settings.DEBUG:
             self.ensure_demo_admin()
         created = self.seed_members(options["members"], rng)
+        from discounts import demo as discounts_demo
+
+        discounts_demo.seed(count=options["discounts"], rng=rng, stdout=self.stdout)
+        from experts import demo as experts_demo
+
+        experts_demo.seed(count=options["experts"], rng=rng, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new members "

@@ -1,0 +1,114 @@
+"""Consent-first introductions between members."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from members.email_streams import Stream
+from members.models import IntroRequest, User
+from members.selectors import member_is_active
+from members.services.email import email_queue
+
+
+class IntroRefused(Exception):
+    """The introduction can't be requested or answered; the message says why."""
+
+
+@transaction.atomic
+def intro_request_create(
+    *, sender: User, recipient: User, note: str, sender_contact: str
+) -> IntroRequest:
+    """Ask `recipient` for an introduction. Repeating an open request returns it unchanged."""
+    if sender.pk == recipient.pk:
+        raise IntroRefused("You can't ask for an introduction to yourself.")
+    if not member_is_active(recipient) or not recipient.profile.in_directory:
+        raise IntroRefused("This member isn't taking introductions at the moment.")
+    # One request at a time per sender: the daily count below can't be raced past.
+    User.objects.select_for_update().filter(pk=sender.pk).first()
+    existing = IntroRequest.objects.filter(
+        sender=sender, recipient=recipient, status=IntroRequest.Status.PENDING
+    ).first()
+    if existing:
+        return existing
+    now = timezone.now()
+    declined_since = now - timedelta(days=IntroRequest.REPEAT_AFTER_DECLINE_DAYS)
+    if IntroRequest.objects.filter(
+        sender=sender,
+        recipient=recipient,
+        status=IntroRequest.Status.DECLINED,
+        responded_at__gte=declined_since,
+    ).exists():
+        raise IntroRefused(
+            "They declined an introduction in the last 90 days, so you can't ask again yet."
+        )
+    sent_today = IntroRequest.objects.filter(
+        sender=sender, created_at__gte=now - timedelta(days=1)
+    ).count()
+    if sent_today >= IntroRequest.OPEN_PER_DAY:
+        raise IntroRefused(
+            f"You can ask for {IntroRequest.OPEN_PER_DAY} introductions a day. "
+            "Please try again tomorrow."
+        )
+    try:
+        with transaction.atomic():
+            intro = IntroRequest.objects.create(
+                sender=sender,
+                recipient=recipient,
+                note=note.strip(),
+                sender_contact=sender_contact.strip(),
+            )
+    except IntegrityError:
+        return IntroRequest.objects.get(
+            sender=sender, recipient=recipient, status=IntroRequest.Status.PENDING
+        )
+    email_queue(
+        kind="intro_request",
+        to_email=recipient.email,
+        user=recipient,
+        stream=Stream.INTRO_REQUESTS,
+        dedupe_key=f"intro_request:{intro.pk}",
+        payload={"intro": intro.pk},
+    )
+    return intro
+
+
+@transaction.atomic
+def intro_request_answer(
+    *, intro: IntroRequest, by: User, accept: bool, recipient_contact: str = ""
+) -> IntroRequest:
+    """The recipient accepts (sharing a contact detail) or declines. Answering twice is refused."""
+    intro = IntroRequest.objects.select_for_update().get(pk=intro.pk)
+    if intro.recipient_id != by.pk:
+        raise IntroRefused("Only the person asked can answer this introduction.")
+    if intro.status != IntroRequest.Status.PENDING:
+        if (intro.status == IntroRequest.Status.ACCEPTED) == accept:
+            return intro  # the same answer again: nothing to do
+        raise IntroRefused("You've already answered this introduction.")
+    intro.status = IntroRequest.Status.ACCEPTED if accept else IntroRequest.Status.DECLINED
+    intro.recipient_contact = recipient_contact.strip() if accept else ""
+    intro.responded_at = timezone.now()
+    intro.save(update_fields=["status", "recipient_contact", "responded_at"])
+    if accept:
+        email_queue(
+            kind="intro_accepted",
+            to_email=intro.sender.email,
+            user=intro.sender,
+            dedupe_key=f"intro_accepted:{intro.pk}",
+            payload={"intro": intro.pk},
+        )
+    return intro
+
+
+@transaction.atomic
+def intro_request_withdraw(*, intro: IntroRequest, by: User) -> IntroRequest:
+    intro = IntroRequest.objects.select_for_update().get(pk=intro.pk)
+    if intro.sender_id != by.pk:
+        raise IntroRefused("Only the person who asked can withdraw this introduction.")
+    if intro.status == IntroRequest.Status.PENDING:
+        intro.status = IntroRequest.Status.WITHDRAWN
+        intro.responded_at = timezone.now()
+        intro.save(update_fields=["status", "responded_at"])
+    return intro
