@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from members.models import (
+    AddressOptOut,
     ConsentEvent,
     EmailDelivery,
     Interest,
@@ -180,3 +181,10 @@ class SuppressedAddressAdmin(admin.ModelAdmin):
     list_filter = ["reason"]
     search_fields = ["email"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(AddressOptOut)
+class AddressOptOutAdmin(ReadOnlyAdmin):
+    list_display = ["email", "stream", "created_at"]
+    list_filter = ["stream"]
+    search_fields = ["email"]

@@ -72,16 +72,23 @@ def single_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def unsubscribe_token(*, user_id: int, stream: str) -> str:
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object([user_id, stream])
+def unsubscribe_token(*, user_id: int | None, stream: str, email: str = "") -> str:
+    """A signed, non-expiring token for one member (or, for a guest, one address) and stream."""
+    if user_id:
+        return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object([user_id, stream])
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object([0, stream, email.lower()])
 
 
-def unsubscribe_token_read(token: str) -> tuple[int, str]:
-    """(user id, stream) from a token; raises `signing.BadSignature` if it was tampered with."""
-    user_id, stream = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
-    if stream not in STREAMS:
+def unsubscribe_token_read(token: str) -> tuple[int, str, str]:
+    """(user id or 0, stream, guest address or "") from a token.
+
+    Raises `signing.BadSignature` if it was tampered with.
+    """
+    values = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    user_id, stream, email = (*values, "")[:3]
+    if stream not in STREAMS or not (user_id or email):
         raise signing.BadSignature("Unknown stream")
-    return int(user_id), stream
+    return int(user_id), stream, email
 
 
 def confirm_token(*, user_id: int, stream: str) -> str:
@@ -104,7 +111,9 @@ def build_message(*, delivery: EmailDelivery, content: EmailContent) -> EmailMul
         info = STREAMS[delivery.stream]
         unsubscribe_url = absolute_url(
             "members:unsubscribe",
-            token=unsubscribe_token(user_id=delivery.user_id, stream=delivery.stream),
+            token=unsubscribe_token(
+                user_id=delivery.user_id, stream=delivery.stream, email=delivery.to_email
+            ),
         )
         from members.models import StreamSubscription
 

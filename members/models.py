@@ -458,3 +458,19 @@ class IntroRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} → {self.recipient} ({self.status})"
+
+
+class AddressOptOut(models.Model):
+    """Someone without an account (an invited guest) who asked to stop one stream."""
+
+    email = models.EmailField()
+    stream = models.CharField(max_length=32, choices=Stream.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["email", "stream"], name="one_opt_out_per_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} off {self.stream}"

@@ -271,12 +271,15 @@ def unsubscribe(request, token: str):
     `List-Unsubscribe=One-Click`) stops it. Repeating it changes nothing.
     """
     try:
-        user_id, stream = emails.unsubscribe_token_read(token)
+        user_id, stream, guest_email = emails.unsubscribe_token_read(token)
     except signing.BadSignature as error:
         raise Http404 from error
-    user = get_object_or_404(User, pk=user_id)
+    user = get_object_or_404(User, pk=user_id) if user_id else None
     done = False
-    if request.method == "POST":
+    if request.method == "POST" and user is None:
+        email_services.address_opt_out(email=guest_email, stream=stream)
+        done = True
+    elif request.method == "POST":
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
         email_services.stream_set(
             user=user,

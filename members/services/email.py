@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from members import emails
 from members.email_streams import CONSENT_WORDING_VERSION, STREAMS, Stream
 from members.models import (
+    AddressOptOut,
     ConsentEvent,
     EmailDelivery,
     StreamSubscription,
@@ -300,11 +301,23 @@ def _skip_reason(delivery: EmailDelivery, user: User | None) -> str:
     if delivery.stream:
         from members.selectors import stream_is_on
 
+        if delivery.user_id is None:  # a guest, invited by address
+            if AddressOptOut.objects.filter(
+                email__iexact=delivery.to_email, stream=delivery.stream
+            ).exists():
+                return "address opted out of this stream"
+            return ""
         if user is None or not user.is_active:
             return "no such member"
         if not stream_is_on(user, delivery.stream):
             return "member is not subscribed to this stream"
     return ""
+
+
+def address_opt_out(*, email: str, stream: str) -> AddressOptOut:
+    """A guest (no account) stops a stream; idempotent."""
+    opt_out, _created = AddressOptOut.objects.get_or_create(email=email.lower(), stream=stream)
+    return opt_out
 
 
 def _smtp_refused(delivery: EmailDelivery, code: int, text) -> Outcome:

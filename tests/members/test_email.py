@@ -387,3 +387,32 @@ def test_a_permanent_failure_is_not_retried_and_the_address_is_suppressed(
     later.refresh_from_db()
     assert later.status == "skipped"
     assert later.attempts == 0
+
+
+def test_a_guest_invited_by_address_can_unsubscribe_with_one_click(
+    client, smtp_server, django_capture_on_commit_callbacks
+):
+    guest = "guest@example.net"
+    with django_capture_on_commit_callbacks(execute=True):
+        email_queue(
+            kind="test_note",
+            to_email=guest,
+            stream=Stream.EVENT_INVITES,
+            dedupe_key="guest-1",
+            payload={"title": "You're invited"},
+        )
+    [message] = smtp_server.to(guest)
+    url = message["List-Unsubscribe"].strip("<>").replace("http://testserver", "")
+
+    assert client.post(url, {"List-Unsubscribe": "One-Click"}).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        later = email_queue(
+            kind="test_note",
+            to_email=guest,
+            stream=Stream.EVENT_INVITES,
+            dedupe_key="guest-2",
+        )
+    later.refresh_from_db()
+    assert later.status == "skipped"
+    assert len(smtp_server.to(guest)) == 1
