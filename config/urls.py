@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
     path("", include("groups.urls")),
+    path("", include("events.urls")),
     path("", include("experts.urls")),
     path("", include("discounts.urls")),
 ]
