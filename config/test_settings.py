@@ -13,6 +13,8 @@ os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_mutual_tests")
 os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_mutual_tests")
 os.environ.setdefault("STRIPE_PRICE_ID", "price_mutual_monthly")
+# pytest-django swaps in the in-memory backend; tests that need real SMTP use `smtp_server`.
+os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:1025")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that tests
 # make beside it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -20,6 +22,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from config.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["*"]
+# The test client and the live server speak plain HTTP on loopback.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Unit tests run tasks inline; the tests that need a real worker start one over Redis.
 CELERY_TASK_ALWAYS_EAGER = True
@@ -28,3 +35,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+
+# The tests' Stripe stand-in listens on a free loopback port.
+SECURE_CSP = {
+    **SECURE_CSP,  # noqa: F405
+    "form-action": [*SECURE_CSP["form-action"], "http://127.0.0.1:*"],  # noqa: F405
+}

@@ -168,11 +168,20 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh browser tab; the test fails if any page it opened broke the CSP."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     context.set_default_timeout(10_000)
     page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
     yield page
     context.close()
+    assert violations == [], violations
 
 
 # --- The offline Stripe stand-in, in a thread of the test process ------------------------

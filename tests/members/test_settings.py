@@ -9,7 +9,11 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def start_django(**env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "SECRET_KEY"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STRIPE_", "SECRET_KEY", "EMAIL_URL"))
+    }
     clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", **env})
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
@@ -37,6 +41,7 @@ def test_with_debug_off_and_secrets_set_the_site_starts():
         STRIPE_SECRET_KEY="sk_test_x",
         STRIPE_WEBHOOK_SECRET="whsec_x",
         STRIPE_PRICE_ID="price_x",
+        EMAIL_URL="smtp://127.0.0.1:1025",
     )
 
     assert result.returncode == 0, result.stderr
@@ -57,3 +62,35 @@ def test_the_standin_refuses_a_live_key(settings):
 
     with pytest.raises(CommandError, match="live key"):
         call_command("stripe_standin")
+
+
+def test_production_settings_pass_djangos_deploy_checks_with_nothing_silenced():
+    import secrets
+
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STRIPE_", "SECRET_KEY", "EMAIL_URL", "DJANGO_"))
+    }
+    clean.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        STRIPE_SECRET_KEY="sk_test_x",
+        STRIPE_WEBHOOK_SECRET="whsec_x",
+        STRIPE_PRICE_ID="price_x",
+        EMAIL_URL="smtp+tls://user:pass@smtp.example.com:587",
+        SITE_URL="https://mutual.example",
+        ALLOWED_HOSTS="mutual.example",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 silenced" in result.stdout
