@@ -53,6 +53,15 @@ lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m bandit --quiet --recursive config members groups events discounts experts \
+		--severity-level medium --confidence-level medium
+	@# Secret-looking strings: anything beyond the reviewed baseline (.secrets.baseline) fails.
+	@# (Exit 3 only means line numbers moved; the check runs on a copy so nothing is rewritten.)
+	@cp .secrets.baseline $(VENV)/secrets.baseline.copy; \
+		$(VENV)/bin/detect-secrets-hook --baseline $(VENV)/secrets.baseline.copy $$(git ls-files); \
+		rc=$$?; if [ $$rc -ne 0 ] && [ $$rc -ne 3 ]; then \
+		echo "detect-secrets: new secret-looking strings (above); review them, then update .secrets.baseline"; \
+		exit 1; fi; echo "detect-secrets: nothing beyond the reviewed baseline"
 
 format: install-test
 	$(PY) -m ruff check --fix .
