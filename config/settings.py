@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "events",
     "discounts",
     "experts",
+    "digests",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,17 @@ CELERY_BEAT_SCHEDULE = {
     "memberships-reconcile-nightly": {
         "task": "members.tasks.memberships_reconcile_task",
         "schedule": crontab(hour=3, minute=15),
+    },
+    # The digests go out early in the site's time zone (CELERY_TIMEZONE).
+    "digest-weekly": {
+        "task": "digests.tasks.digest_run_task",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+        "args": ["weekly"],
+    },
+    "digest-monthly": {
+        "task": "digests.tasks.digest_run_task",
+        "schedule": crontab(day_of_month="1", hour=7, minute=30),
+        "args": ["monthly"],
     },
     "email-outbox-sweeper": {
         "task": "members.tasks.deliveries_sweep_task",
@@ -262,6 +274,9 @@ if DEBUG and not STRIPE_SECRET_KEY:
     STRIPE_PRICE_ID = STRIPE_PRICE_ID or "price_mutual_monthly"
     STRIPE_API_BASE = STRIPE_API_BASE or f"http://127.0.0.1:{STRIPE_STANDIN_PORT}"
 AKISMET_API_KEY = env.str("AKISMET_API_KEY", default="")
+# Where the akismet client sends comment-check (tests point it at a local stand-in).
+AKISMET_API_URL = env.str("AKISMET_API_URL", default="https://rest.akismet.com")
+AKISMET_TIMEOUT = env.float("AKISMET_TIMEOUT", default=2.0)
 
 # --- Internationalisation ----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from kombu import Connection
 
 from discounts.selectors import current_offers
 from experts.selectors import featured_experts
+from groups.selectors import featured_groups
 from members.models import Interest
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def home(request):
             "interests": Interest.objects.by_category(),
             "offers": current_offers(limit=3),
             "featured_experts": featured_experts(limit=3),
+            "featured_groups": featured_groups(limit=3),
         },
     )
 

@@ -77,6 +77,9 @@ class Command(BaseCommand):
         if settings.DEBUG:
             self.ensure_demo_admin()
         created = self.seed_members(options["members"], rng)
+        from groups import demo as groups_demo
+
+        groups_demo.seed(count=options["groups"], rng=rng, stdout=self.stdout)
         from discounts import demo as discounts_demo
 
         discounts_demo.seed(count=options["discounts"], rng=rng, stdout=self.stdout)

@@ -1,0 +1,91 @@
+"""Reads about groups that depend on who is looking."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from groups.models import Group, GroupMembership
+from members.models import Interest, Profile, User
+
+
+def display_name(user: User | None) -> str:
+    """What other members call someone: their profile name, never their email address."""
+    if user is None:
+        return _("A former member")
+    try:
+        return user.profile.display_name or _("A member")
+    except Profile.DoesNotExist:
+        return _("A member")
+
+
+def recommended_groups(user: User, *, limit: int = 6) -> list[Group]:
+    """Groups that share the most interests with `user` and that they haven't joined.
+
+    One query ranks them in the database (see `GroupQuerySet.sharing_interests`), one more
+    loads just the shared interests; each group comes with `shared_interests` and `reason`
+    ("You share: Marketing, Mindfulness"). Empty for visitors and members with no interests.
+    """
+    if not user.is_authenticated:
+        return []
+    mine = Interest.objects.filter(profiles__user=user).values("pk")
+    try:
+        city = user.profile.city
+    except Profile.DoesNotExist:
+        city = ""
+    groups = list(
+        Group.objects.published()
+        .not_joined_by(user)
+        .sharing_interests(mine, city=city)
+        .prefetch_related(
+            Prefetch(
+                "interests",
+                queryset=Interest.objects.filter(pk__in=mine).order_by("name"),
+                to_attr="shared_interests",
+            )
+        )[:limit]
+    )
+    for group in groups:
+        group.reason = _("You share: %(interests)s") % {
+            "interests": ", ".join(interest.name for interest in group.shared_interests)
+        }
+    return groups
+
+
+def featured_groups(*, limit: int = 3) -> list[Group]:
+    """A few lively groups for the home page: recently active, then the bigger ones."""
+    return list(Group.objects.published().by_activity().for_listing()[:limit])
+
+
+def joined_group_ids(user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(GroupMembership.objects.filter(user=user).values_list("group_id", flat=True))
+
+
+def membership_in(*, group: Group, user: User) -> GroupMembership | None:
+    if not user.is_authenticated:
+        return None
+    return GroupMembership.objects.filter(group=group, user=user).first()
+
+
+def can_moderate(*, user: User, group: Group, membership: GroupMembership | None = None) -> bool:
+    """Staff, and the group's organisers, may hide posts in its discussion."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    if membership is None:
+        membership = membership_in(group=group, user=user)
+    return membership is not None and membership.is_organiser
+
+
+def group_cities() -> list[str]:
+    """The towns and cities published groups meet in, for the filter (one query)."""
+    return list(
+        Group.objects.published()
+        .exclude(city="")
+        .order_by("city")
+        .values_list("city", flat=True)
+        .distinct()
+    )
