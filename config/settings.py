@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "discounts",
     "experts",
     "digests",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("experts.urls")),
     path("", include("discounts.urls")),
+    path("", include("privacy.urls")),
 ]
 
 if settings.DEBUG:

@@ -199,3 +199,19 @@ def _decide(proposal: GroupProposal, status: str, decided_by: User, group=None) 
         dedupe_key=f"groups_proposal_decided:{proposal.pk}",
         payload={"proposal": proposal.pk},
     )
+
+
+@transaction.atomic
+def member_erase(*, user: User) -> int:
+    """Take a departing member out of every group, keeping the stored counts right.
+
+    Unlike `group_leave`, the last organiser may go too (their account is being erased); their
+    posts stay in the threads with the words removed, so conversations still read in order.
+    """
+    from groups.models import Post
+
+    group_ids = list(GroupMembership.objects.filter(user=user).values_list("group_id", flat=True))
+    GroupMembership.objects.filter(user=user).delete()
+    Group.objects.filter(pk__in=group_ids).update(member_count=F("member_count") - 1)
+    Post.objects.filter(author=user).update(body="[Removed at the member's request]")
+    return len(group_ids)

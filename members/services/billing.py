@@ -209,3 +209,16 @@ def memberships_reconcile() -> dict[str, int]:
             counts["failed"] += 1
             logger.warning("Reconciliation failed", extra={"membership": membership.pk})
     return counts
+
+
+def membership_end_for_erasure(*, user: User) -> None:
+    """Cancel the member's Stripe subscription now, before their account is erased.
+
+    Raises `StripeUnavailable` if Stripe can't be reached, so nothing is erased while a
+    subscription might still charge them.
+    """
+    membership = Membership.objects.filter(user=user).first()
+    if membership is None or not membership.stripe_subscription_id:
+        return
+    if membership.status in LIVE_STATUSES:
+        stripe_api.subscription_cancel(membership.stripe_subscription_id)
