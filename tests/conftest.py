@@ -175,9 +175,9 @@ def page(browser):
     violations: list[str] = []
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     yield page
     context.close()
@@ -334,3 +334,22 @@ def wait_until(condition, *, timeout: float = 15.0, interval: float = 0.1):
             return value
         time.sleep(interval)
     raise AssertionError(f"Timed out after {timeout}s waiting for {condition}")
+
+
+@pytest.fixture
+def admin_client(client):
+    """A client signed in as staff who passed their second factor, so /admin/ opens."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from tests.members.factories import UserFactory
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    TOTP.activate(staff, generate_totp_secret())
+    client.force_login(staff)
+    session = client.session
+    session["account_authentication_methods"] = [{"method": "mfa", "at": time.time()}]
+    session["account_authentication_methods_user"] = str(staff.pk)
+    session.save()
+    return client
