@@ -176,6 +176,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_month="1", hour=7, minute=30),
         "args": ["monthly"],
     },
+    "events-reminders": {
+        "task": "events.tasks.event_reminders_task",
+        "schedule": crontab(minute="*/15"),
+    },
     "email-outbox-sweeper": {
         "task": "members.tasks.deliveries_sweep_task",
         "schedule": crontab(minute="*/5"),

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from kombu import Connection
 
 from discounts.selectors import current_offers
+from events.selectors import upcoming_events
 from experts.selectors import featured_experts
 from groups.selectors import featured_groups
 from members.models import Interest
@@ -25,6 +26,7 @@ def home(request):
             "offers": current_offers(limit=3),
             "featured_experts": featured_experts(limit=3),
             "featured_groups": featured_groups(limit=3),
+            "upcoming_events": upcoming_events(limit=3),
         },
     )
 

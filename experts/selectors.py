@@ -1,5 +1,6 @@
 """Reads about experts that other apps (the home page) and the viewer-specific pages need."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from experts.models import Expert, ExpertRequest
@@ -8,14 +9,25 @@ from members.models import User
 
 @dataclass(frozen=True)
 class Appearances:
-    """An expert's events. Empty until the events app exists.
+    """An expert's events, soonest upcoming first and most recent past first.
 
-    The events app will list an event's speakers with a many-to-many to `Expert`; it can fill
-    these lists through that reverse relation without this app importing it.
+    Each item has `get_absolute_url`, `title`, `starts_at` and optionally `venue_name` and
+    `city`. This app never imports the events app (imports point down the stack): the events
+    app registers the function that fills these lists with `register_appearances_provider`.
     """
 
     upcoming: list = field(default_factory=list)
     past: list = field(default_factory=list)
+
+
+AppearancesProvider = Callable[[Expert], Appearances]
+_appearances_provider: AppearancesProvider | None = None
+
+
+def register_appearances_provider(provider: AppearancesProvider | None) -> None:
+    """Called once by the app that knows about events (from its `AppConfig.ready`)."""
+    global _appearances_provider  # one hook, set once at start-up
+    _appearances_provider = provider
 
 
 def featured_experts(limit: int = 3) -> list[Expert]:
@@ -24,7 +36,10 @@ def featured_experts(limit: int = 3) -> list[Expert]:
 
 
 def expert_appearances(*, expert: Expert) -> Appearances:
-    return Appearances()
+    """The expert's events, from the registered provider; none if no app provides them."""
+    if _appearances_provider is None:
+        return Appearances()
+    return _appearances_provider(expert)
 
 
 def expert_requests_of(*, member: User):

@@ -316,6 +316,8 @@ def celery_worker():
 
     app.conf.task_always_eager = False
     app.control.purge()
+    # Register every app's tasks before the worker builds its table, as a real worker does.
+    app.loader.import_default_modules()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield app

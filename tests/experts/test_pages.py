@@ -225,7 +225,7 @@ def test_detail_query_budget(client, django_assert_num_queries):
     expert = ExpertFactory(interests=[interest("leadership")], regions=[region("wales")])
     CredentialFactory.create_batch(5, expert=expert)
 
-    with django_assert_num_queries(4):  # expert, interests, regions, credentials
+    with django_assert_num_queries(5):  # expert, interests, regions, credentials, appearances
         client.get(expert.get_absolute_url())
 
 

@@ -313,8 +313,8 @@ def test_group_page_query_budget_is_the_same_at_5_and_50(
     client.get(detail(group))
 
     # session, user, membership, group, its interests, viewer's group membership, organisers,
-    # members, their interests, threads count, threads, the header's profile
-    with django_assert_num_queries(12):
+    # members, their interests, threads count, threads, the header's profile, upcoming events
+    with django_assert_num_queries(13):
         response = client.get(detail(group))
     assert len(response.context["members"]) == min(12, group.memberships.count())
     assert len(response.context["threads"].object_list) == min(rows, 20)

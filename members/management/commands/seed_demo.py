@@ -86,6 +86,9 @@ class Command(BaseCommand):
         from experts import demo as experts_demo
 
         experts_demo.seed(count=options["experts"], rng=rng, stdout=self.stdout)
+        from events import demo as events_demo
+
+        events_demo.seed(count=options["events"], rng=rng, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new members "

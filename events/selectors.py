@@ -1,0 +1,263 @@
+"""Reads about events that depend on who is looking, and what other apps show of events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from events.models import RSVP, Event
+from events.services.rsvp import waitlist_position
+from experts.models import Expert
+from experts.selectors import Appearances
+from groups.models import Group, GroupMembership
+from members.models import Interest, Profile, User
+
+APPEARANCES_LIMIT = 10
+
+
+# --- Lists ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    interest: Interest | None = None
+    group: Group | None = None
+    city: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.interest, self.group, self.city, self.date_from, self.date_to))
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def event_list(*, viewer: User, filters: EventFilters, for_you: bool = False):
+    """Upcoming listed events, filtered, soonest first or "for you" first.
+
+    "For you" puts events of the viewer's groups first, then those sharing the most of their
+    interests, then the soonest: all in the database (see `EventQuerySet.for_you`).
+    """
+    events = Event.objects.listed().upcoming().for_listing().with_viewer_rsvp(viewer)
+    if filters.interest:
+        events = events.filter(
+            pk__in=Event.interests.through.objects.filter(interest=filters.interest).values(
+                "event_id"
+            )
+        )
+    if filters.group:
+        events = events.filter(group=filters.group)
+    if filters.city:
+        events = events.filter(city__iexact=filters.city)
+    if filters.date_from:
+        events = events.filter(ends_at__gte=_local_midnight(filters.date_from))
+    if filters.date_to:
+        events = events.filter(starts_at__lt=_local_midnight(filters.date_to) + timedelta(days=1))
+    if for_you and viewer.is_authenticated:
+        events = events.for_you(viewer)
+    return events
+
+
+def event_cities() -> list[str]:
+    """Towns with upcoming events, for the filter (one query)."""
+    return list(
+        Event.objects.listed().upcoming().order_by("city").values_list("city", flat=True).distinct()
+    )
+
+
+def groups_with_events() -> list[Group]:
+    """Groups with upcoming events, for the filter (one query)."""
+    upcoming = Event.objects.listed().upcoming().values("group_id")
+    return list(Group.objects.published().filter(pk__in=upcoming).order_by("name"))
+
+
+def upcoming_events(*, limit: int = 3) -> list[Event]:
+    """The next few events anyone can see, for the home page."""
+    return list(Event.objects.listed().upcoming().for_listing()[:limit])
+
+
+def group_upcoming_events(group: Group, *, limit: int = 5) -> list[Event]:
+    """A group's next events, for its page."""
+    return list(Event.objects.listed().upcoming().filter(group=group).for_listing()[:limit])
+
+
+# --- One event --------------------------------------------------------------------------
+
+
+def can_manage(*, user: User, event: Event) -> bool:
+    """Staff manage every event; a group's organisers manage that group's events."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    if event.group_id is None:
+        return False
+    return GroupMembership.objects.organisers().filter(group_id=event.group_id, user=user).exists()
+
+
+def organised_groups(user: User):
+    """Groups `user` may create events for: all published ones for staff, else theirs."""
+    if not user.is_authenticated:
+        return Group.objects.none()
+    if user.is_staff:
+        return Group.objects.all().order_by("name")
+    return Group.objects.filter(
+        pk__in=GroupMembership.objects.organisers().filter(user=user).values("group_id")
+    ).order_by("name")
+
+
+def can_organise(user: User) -> bool:
+    return user.is_authenticated and (user.is_staff or organised_groups(user).exists())
+
+
+def event_organisers(event: Event) -> list[Profile]:
+    """The profiles of the event's group's organisers (names only are ever shown)."""
+    if event.group_id is None:
+        return []
+    return list(
+        Profile.objects.filter(
+            user__in=GroupMembership.objects.organisers()
+            .filter(group_id=event.group_id)
+            .values("user_id"),
+            user__is_active=True,
+        ).order_by("display_name", "pk")
+    )
+
+
+@dataclass
+class ViewerReply:
+    rsvp: RSVP | None
+    position: int | None = None
+
+    @property
+    def status(self) -> str:
+        return self.rsvp.status if self.rsvp else ""
+
+
+def viewer_reply(*, event: Event, user: User) -> ViewerReply:
+    if not user.is_authenticated:
+        return ViewerReply(None)
+    rsvp = RSVP.objects.filter(event=event, member=user).first()
+    if rsvp is None:
+        return ViewerReply(None)
+    return ViewerReply(rsvp, waitlist_position(rsvp))
+
+
+def waitlist_count(event: Event) -> int:
+    return RSVP.objects.filter(event=event).waitlisted().count()
+
+
+# --- Organisers' lists ------------------------------------------------------------------
+
+
+def attendees(event: Event) -> dict[str, list[RSVP]]:
+    """Who's going (by name) and who's waiting (in queue order, with positions): 2 queries."""
+    going = list(
+        RSVP.objects.filter(event=event)
+        .confirmed()
+        .with_people()
+        .order_by("member__profile__display_name", "pk")
+    )
+    waiting = list(
+        RSVP.objects.filter(event=event)
+        .waitlisted()
+        .with_people()
+        .with_positions()
+        .order_by("waitlist_ticket")
+    )
+    return {"going": going, "waiting": waiting}
+
+
+def reply_counts(event: Event) -> dict[str, int]:
+    counts = RSVP.objects.filter(event=event).aggregate(
+        going=Count("pk", filter=Q(status=RSVP.Status.CONFIRMED)),
+        waiting=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED)),
+        not_going=Count("pk", filter=Q(status__in=[RSVP.Status.DECLINED, RSVP.Status.CANCELLED])),
+        here=Count("pk", filter=Q(status=RSVP.Status.CONFIRMED, attended=True)),
+        no_show=Count("pk", filter=Q(status=RSVP.Status.CONFIRMED, attended=False)),
+    )
+    return counts
+
+
+# --- A member's own events --------------------------------------------------------------
+
+
+def member_events(*, user: User, now: datetime | None = None) -> dict[str, list[RSVP]]:
+    """The member's replies: upcoming (going or waiting) and their history. Private to them."""
+    now = now or timezone.now()
+    rsvps = RSVP.objects.filter(member=user, event__is_published=True).select_related(
+        "event__group"
+    )
+    upcoming = list(
+        rsvps.filter(
+            status__in=[RSVP.Status.CONFIRMED, RSVP.Status.WAITLISTED], event__ends_at__gt=now
+        ).order_by("event__starts_at", "pk")
+    )
+    for rsvp in upcoming:
+        rsvp.position = waitlist_position(rsvp) if rsvp.is_waiting else None
+    history = list(
+        rsvps.filter(status=RSVP.Status.CONFIRMED, event__ends_at__lte=now).order_by(
+            "-event__starts_at", "-pk"
+        )[:100]
+    )
+    return {"upcoming": upcoming, "history": history}
+
+
+def organised_events(user: User, *, now: datetime | None = None, limit: int = 30) -> list[Event]:
+    """Upcoming events (drafts too) the member may manage, for their own events page."""
+    if not user.is_authenticated or user.is_staff:
+        # Staff manage everything: the admin is their list.
+        return []
+    return list(
+        Event.objects.managed_by(user)
+        .upcoming(now=now)
+        .filter(is_cancelled=False)
+        .select_related("group")[:limit]
+    )
+
+
+def feed_events(user: User, *, now: datetime | None = None) -> list[Event]:
+    """What a private feed holds: events the member is confirmed for, from 30 days ago on.
+
+    Cancelled ones stay in, marked cancelled, so calendars take them out.
+    """
+    now = now or timezone.now()
+    return list(
+        Event.objects.filter(
+            is_published=True,
+            ends_at__gte=now - timedelta(days=30),
+            rsvps__member=user,
+            rsvps__status=RSVP.Status.CONFIRMED,
+        )
+        .select_related("group")
+        .order_by("starts_at", "pk")
+    )
+
+
+# --- What the experts app shows -----------------------------------------------------------
+
+
+def expert_appearances(expert: Expert, *, now: datetime | None = None) -> Appearances:
+    """The expert's published events: upcoming soonest first, then past most recent first.
+
+    One query on PostgreSQL (a UNION of the two, each limited); two on SQLite, which can't
+    limit the parts of a UNION. Registered with `experts.selectors.register_appearances_provider`
+    in `EventsConfig.ready`.
+    """
+    now = now or timezone.now()
+    events = Event.objects.listed().filter(pk__in=expert.speaker_links.values("event_id"))
+    upcoming_part = events.upcoming(now=now)[:APPEARANCES_LIMIT]
+    past_part = events.past(now=now)[:APPEARANCES_LIMIT]
+    if connection.features.supports_slicing_ordering_in_compound:
+        rows = list(upcoming_part.union(past_part, all=True))
+    else:
+        rows = [*upcoming_part, *past_part]
+    upcoming = sorted((e for e in rows if e.ends_at > now), key=lambda e: (e.starts_at, e.pk))
+    past = sorted((e for e in rows if e.ends_at <= now), key=lambda e: (e.starts_at, e.pk))
+    return Appearances(upcoming=upcoming, past=past[::-1])

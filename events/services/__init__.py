@@ -1,0 +1,49 @@
+"""Writes for events, split by sub-domain: replies and the waitlist, organising, invitations,
+reminders and calendar feeds."""
+
+from events.services.calendar import calendar_feed_create, calendar_feed_reset
+from events.services.invites import InvitePlan, invite_plan, invites_send
+from events.services.organising import (
+    EventError,
+    event_cancel,
+    event_duplicate,
+    event_message_send,
+    event_publish,
+    event_save,
+    event_set_speakers,
+)
+from events.services.reminders import reminders_queue
+from events.services.rsvp import (
+    RsvpError,
+    RsvpResult,
+    faults,
+    member_rsvps_release,
+    rsvp_check_in,
+    rsvp_respond,
+    waitlist_position,
+    waitlist_promote,
+)
+
+__all__ = [
+    "EventError",
+    "InvitePlan",
+    "RsvpError",
+    "RsvpResult",
+    "calendar_feed_create",
+    "calendar_feed_reset",
+    "event_cancel",
+    "event_duplicate",
+    "event_message_send",
+    "event_publish",
+    "event_save",
+    "event_set_speakers",
+    "faults",
+    "invite_plan",
+    "invites_send",
+    "member_rsvps_release",
+    "reminders_queue",
+    "rsvp_check_in",
+    "rsvp_respond",
+    "waitlist_position",
+    "waitlist_promote",
+]

@@ -1,0 +1,213 @@
+"""Many members replying at the same moment, on real PostgreSQL.
+
+Each thread has its own database connection (and, for the HTTP tests, its own signed-in
+client), and a barrier releases them together. The negative control turns the lock off and
+drops the capacity's CHECK constraint, to show that these tests can fail: without the lock
+the same burst overbooks.
+"""
+
+import threading
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from events import services
+from events.models import RSVP, Event
+from members.models import EmailDelivery
+from tests.conftest import message_text
+from tests.events.factories import EventFactory, active_member, statuses
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MEMBERS = 30
+CAPACITY = 5
+
+
+def burst(calls) -> list[tuple[str, object]]:
+    """Run every call at once, each in its own thread and connection; returns outcomes."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[tuple[str, object]] = [("missing", None)] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=20)
+            outcomes[index] = ("ok", call())
+        except services.RsvpError as error:
+            outcomes[index] = ("refused", error)
+        except Exception as error:
+            outcomes[index] = ("error", error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return outcomes
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def post_rsvp(client, event, response="yes"):
+    url = reverse("events:rsvp", kwargs={"slug": event.slug})
+    return lambda: client.post(url, {"response": response}).status_code
+
+
+def waitlist_positions(event) -> list[int]:
+    waiting = RSVP.objects.filter(event=event).waitlisted()
+    return sorted(services.waitlist_position(r) for r in waiting)
+
+
+@contextmanager
+def without_constraint(model, name: str):
+    """Drop a CHECK constraint for a negative-control test, then put it back."""
+    constraint = next(c for c in model._meta.constraints if c.name == name)
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(model, constraint)
+    try:
+        yield
+    finally:
+        RSVP.objects.all().delete()
+        Event.objects.update(confirmed_places=0)
+        with connection.schema_editor() as editor:
+            editor.add_constraint(model, constraint)
+
+
+@pytest.fixture
+def slow_check(monkeypatch):
+    """Widen the race window: each reply pauses between counting places and taking one."""
+    monkeypatch.setattr(services.faults, "sleep_after_check", 0.05)
+
+
+@pytest.fixture
+def no_locking(monkeypatch):
+    monkeypatch.setattr(services.faults, "skip_locking", True)
+
+
+def test_30_members_at_once_for_5_places_confirms_exactly_5_and_queues_25(slow_check, smtp_server):
+    event = EventFactory(capacity=CAPACITY)
+    clients = [signed_in(active_member()) for _ in range(MEMBERS)]
+
+    outcomes = burst([post_rsvp(client, event) for client in clients])
+
+    assert outcomes == [("ok", 302)] * MEMBERS
+    assert statuses(event) == {"confirmed": CAPACITY, "waitlisted": MEMBERS - CAPACITY}
+    assert waitlist_positions(event) == list(range(1, MEMBERS - CAPACITY + 1))
+    assert Event.objects.get(pk=event.pk).confirmed_places == CAPACITY
+    assert RSVP.objects.filter(event=event).count() == MEMBERS
+
+
+def test_negative_control_without_the_lock_or_the_check_the_event_overbooks(
+    slow_check, no_locking, smtp_server
+):
+    event = EventFactory(capacity=CAPACITY)
+    people = [active_member() for _ in range(MEMBERS)]
+
+    with without_constraint(Event, "event_within_capacity"):
+        burst(
+            [
+                lambda p=p: services.rsvp_respond(event=event, member=p, response="yes")
+                for p in people
+            ]
+        )
+        confirmed = RSVP.objects.filter(event=event).confirmed().count()
+
+    # The very bug the lock prevents: more people confirmed than there are places.
+    assert confirmed > CAPACITY
+
+
+def test_without_the_lock_the_check_constraint_alone_still_holds_capacity(
+    slow_check, no_locking, smtp_server
+):
+    event = EventFactory(capacity=CAPACITY)
+    people = [active_member() for _ in range(12)]
+
+    outcomes = burst(
+        [lambda p=p: services.rsvp_respond(event=event, member=p, response="yes") for p in people]
+    )
+
+    # The backstop: the database refuses the extra increments and those replies are tried
+    # again on the committed state (a few may be told to try again: never an error page).
+    assert {kind for kind, _ in outcomes} <= {"ok", "refused"}
+    assert RSVP.objects.filter(event=event).confirmed().count() <= CAPACITY
+    assert Event.objects.get(pk=event.pk).confirmed_places <= CAPACITY
+
+
+@pytest.mark.parametrize("locking", [True, False], ids=["locked", "constraint-only"])
+def test_one_member_pressing_yes_10_times_at_once_has_one_reply(
+    locking, monkeypatch, slow_check, smtp_server
+):
+    monkeypatch.setattr(services.faults, "skip_locking", not locking)
+    event = EventFactory(capacity=CAPACITY)
+    member = active_member()
+    client = signed_in(member)
+
+    outcomes = burst([post_rsvp(client, event) for _ in range(10)])
+
+    assert outcomes == [("ok", 302)] * 10
+    assert RSVP.objects.filter(event=event, member=member).count() == 1
+    assert Event.objects.get(pk=event.pk).confirmed_places == 1
+    assert EmailDelivery.objects.filter(kind="events_rsvp_confirmed").count() == 1
+
+
+def test_cancellations_and_new_replies_at_once_promote_the_earliest_waiting(smtp_server):
+    event = EventFactory(capacity=CAPACITY)
+    going = [active_member() for _ in range(CAPACITY)]
+    waiting = [active_member() for _ in range(8)]
+    for person in [*going, *waiting]:
+        services.rsvp_respond(event=event, member=person, response="yes")
+    newcomers = [active_member() for _ in range(5)]
+    leavers = going[:3]
+
+    outcomes = burst(
+        [lambda p=p: services.rsvp_respond(event=event, member=p, response="no") for p in leavers]
+        + [
+            lambda p=p: services.rsvp_respond(event=event, member=p, response="yes")
+            for p in newcomers
+        ]
+    )
+
+    assert {kind for kind, _ in outcomes} == {"ok"}
+    assert Event.objects.get(pk=event.pk).confirmed_places == CAPACITY
+    confirmed = set(RSVP.objects.filter(event=event).confirmed().values_list("member", flat=True))
+    # Exactly the first three in the queue went in: no newcomer jumped ahead.
+    assert confirmed == {p.pk for p in going[3:]} | {p.pk for p in waiting[:3]}
+    promoted_mail = EmailDelivery.objects.filter(kind="events_promoted")
+    assert sorted(promoted_mail.values_list("user_id", flat=True)) == sorted(
+        p.pk for p in waiting[:3]
+    )
+    assert waitlist_positions(event) == list(range(1, 5 + 5 + 1))
+
+
+def test_two_members_race_for_the_last_place(smtp_server):
+    """The issue's "done when": one gets it, the other sees their position and is moved in,
+    with one email, when a place frees."""
+    event = EventFactory(capacity=2, title="Harbour walk")
+    holder = active_member()
+    services.rsvp_respond(event=event, member=holder, response="yes")
+    ann, ben = active_member(), active_member()
+    clients = {ann.pk: signed_in(ann), ben.pk: signed_in(ben)}
+
+    burst([post_rsvp(clients[ann.pk], event), post_rsvp(clients[ben.pk], event)])
+
+    winner = RSVP.objects.get(event=event, status="confirmed", member__in=[ann, ben]).member
+    loser = ben if winner == ann else ann
+    page = clients[loser.pk].get(event.get_absolute_url()).content.decode()
+    assert "You're number 1 on the waitlist" in page
+    smtp_server.clear()
+
+    clients[winner.pk].post(reverse("events:rsvp", kwargs={"slug": event.slug}), {"response": "no"})
+
+    page = clients[loser.pk].get(event.get_absolute_url()).content.decode()
+    assert "You're going" in page
+    [mail] = smtp_server.to(loser.email)
+    assert "You're in: Harbour walk" in mail["Subject"]
+    assert "you're now going" in message_text(mail)
