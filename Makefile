@@ -8,12 +8,13 @@ STAMPS := $(VENV)/.stamps
 export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/mutual
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format migrations-check install install-test services clean-db help
+.PHONY: run test bench lint format migrations-check install install-test services clean-db help
 
 help:
 	@echo "make run    start the site at http://127.0.0.1:8000 on embedded defaults (SQLite, inline tasks, console email)"
 	@echo "make test   the whole suite on PostgreSQL and Redis"
 	@echo "make lint   ruff check + format check + missing migrations"
+	@echo "make bench  the benchmarks (writes docs/benchmarks.md)"
 
 $(PY):
 	@command -v python$(PYTHON_VERSION) >/dev/null || { \
@@ -48,6 +49,21 @@ test: install-test
 	$(MAKE) --no-print-directory lint
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (never timed assertions in tests): a separate database, `mutual_bench`.
+BENCH_ENV = DEBUG=false SECRET_KEY=bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz \
+	STRIPE_SECRET_KEY=sk_test_bench STRIPE_WEBHOOK_SECRET=whsec_bench STRIPE_PRICE_ID=price_bench \
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/mutual_bench} \
+	REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} EMAIL_URL=smtp://127.0.0.1:1025
+bench: install-test
+	@$(BENCH_ENV) $(PY) manage.py check_services
+	@mkdir -p docs
+	@{ echo "# Benchmarks"; echo; \
+	  echo "Commit $$(git rev-parse --short HEAD), $$(nproc) cores, $$(free -g | awk '/Mem:/{print $$2}') GiB, $$(date -u +%Y-%m-%dT%H:%MZ)."; \
+	  echo "Command: \`make bench\`."; echo; \
+	  echo "## Digest throughput (#9)"; echo; \
+	  echo "| what | size | result | rate | notes |"; echo "|---|---|---|---|---|"; \
+	  $(BENCH_ENV) $(PY) bench/digest_throughput.py $${BENCH_DIGEST_MEMBERS:-10000}; } | tee docs/benchmarks.md
 
 lint: install-test
 	$(PY) -m ruff check .
