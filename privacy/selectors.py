@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from discounts.models import Redemption
+from events.models import RSVP
 from experts.models import ExpertRequest
 from groups.models import GroupMembership, Post
 from members.models import ConsentEvent, IntroRequest, Membership, StreamSubscription, User
@@ -85,7 +86,18 @@ def member_export(user: User) -> dict:
             {"offer": r.offer.title, "code": r.code_text, "at": _iso(r.created_at)}
             for r in Redemption.objects.filter(member=user).select_related("offer")
         ],
-        "rsvps": [],
+        "rsvps": [
+            {
+                "event": r.event.title,
+                "starts_at": _iso(r.event.starts_at),
+                "status": r.status,
+                "guests": r.guests,
+                "attended": r.attended,
+                "checked_in_at": _iso(r.checked_in_at),
+                "replied_at": _iso(r.created_at),
+            }
+            for r in RSVP.objects.filter(member=user).select_related("event")
+        ],
     }
     if profile is not None:
         data["profile"] = {

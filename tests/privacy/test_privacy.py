@@ -35,6 +35,10 @@ def member(client, stripe_standin):
     add_member(group, user)
     thread_with_opening(group, user, body="My words, my choice.")
     offer_redeem(offer=OfferFactory(), member=user)
+    from events.services.rsvp import rsvp_respond
+    from tests.events.factories import EventFactory
+
+    rsvp_respond(event=EventFactory(group=group), member=user, response="yes")
     stream_set(user=user, stream=Stream.EVENT_INVITES, on=True, source="settings")
     client.force_login(user)
     user.subscription_id = subscription.id
@@ -56,6 +60,7 @@ def test_download_contains_my_data_and_nobody_elses_address(client, member):
     assert data["posts"][0]["body"] == "My words, my choice."
     assert len(data["redemptions"]) == 1
     assert data["consents"][0]["stream"] == "event_invites"
+    assert [r["status"] for r in data["rsvps"]] == ["confirmed"]
     assert "someone.else@example.org" not in response.content.decode()
 
 
@@ -87,6 +92,9 @@ def test_deleting_cancels_stripe_erases_keeps_counts_and_confirms_by_email(
     assert (post.author_id, post.body) == (None, "[Removed at the member's request]")
     redemption = Redemption.objects.get()
     assert redemption.member_id is None  # the partner's count survives, anonymously
+    from events.models import Event
+
+    assert Event.objects.get().confirmed_places == 0  # their place is given back
     [message] = smtp_server.to("leaving@example.org")
     assert "deleted" in message_text(message)
     assert "_auth_user_id" not in client.session
