@@ -279,6 +279,15 @@ if DEBUG and not STRIPE_SECRET_KEY:
     STRIPE_PRICE_ID = STRIPE_PRICE_ID or "price_mutual_monthly"
     STRIPE_API_BASE = STRIPE_API_BASE or f"http://127.0.0.1:{STRIPE_STANDIN_PORT}"
 AKISMET_API_KEY = env.str("AKISMET_API_KEY", default="")
+# App-level limits per member (members.ratelimit): over them, a friendly 429 page.
+RATE_LIMITS = {
+    "rsvp": "30/m",
+    "redeem": "20/m",
+    "invite": "20/h",
+    "intro": "20/h",
+    "post": "20/m",
+    "expert_request": "10/h",
+}
 # Where the akismet client sends comment-check (tests point it at a local stand-in).
 AKISMET_API_URL = env.str("AKISMET_API_URL", default="https://rest.akismet.com")
 AKISMET_TIMEOUT = env.float("AKISMET_TIMEOUT", default=2.0)

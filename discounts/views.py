@@ -12,6 +12,7 @@ from discounts.models import Code, Offer, Partner, site_today
 from discounts.selectors import catalogue, member_redemptions
 from members.decorators import member_required
 from members.models import Membership
+from members.ratelimit import rate_limited
 from members.selectors import member_is_active, membership_of
 
 PARTNER_CHECKS_PER_MINUTE = 60
@@ -60,6 +61,7 @@ def offer_detail(request, slug: str):
 
 @member_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("redeem")
 def offer_redeem(request, slug: str):
     offer = get_object_or_404(Offer, slug=slug)
     if request.method != "POST":

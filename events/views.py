@@ -22,6 +22,7 @@ from events.ics import calendar_bytes, site_host
 from events.models import RSVP, CalendarFeed, Event, EventInvite
 from events.services.invites import DAILY_CAP, sent_today
 from groups.selectors import display_name
+from members.ratelimit import rate_limited
 from members.selectors import member_is_active
 
 PAGE_SIZE = 24
@@ -138,6 +139,7 @@ def event_detail(request, slug: str):
 
 
 @require_POST
+@rate_limited("rsvp")
 def event_rsvp(request, slug: str):
     """Yes or no. Saying yes needs an active membership; giving a place back never does."""
     if not request.user.is_authenticated:
@@ -508,6 +510,7 @@ def event_message(request, event: Event):
 
 @organiser_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("invite")
 def event_invite(request, event: Event):
     """Choose who, preview who'd get it (and who's skipped, and why), then send."""
     if event.is_cancelled or event.has_started() or not event.is_published:

@@ -12,6 +12,7 @@ from experts.forms import ExpertFilterForm, ExpertRequestForm
 from experts.models import Expert, ExpertRequest
 from members.decorators import member_required
 from members.models import Membership
+from members.ratelimit import rate_limited
 from members.selectors import member_is_active, membership_of
 
 PAGE_SIZE = 24
@@ -93,6 +94,7 @@ def _group_credentials(credentials) -> list[tuple[str, list]]:
 
 @member_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("expert_request")
 def expert_request_create(request, slug: str):
     expert = get_object_or_404(Expert.objects.published(), slug=slug)
     form = ExpertRequestForm(request.POST or None)

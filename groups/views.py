@@ -21,6 +21,7 @@ from groups.forms import (
 from groups.models import Group, GroupMembership, GroupProposal, Post, Thread, ThreadFollow
 from members.decorators import member_required
 from members.models import Interest, Membership, User
+from members.ratelimit import rate_limited
 from members.selectors import member_is_active, membership_of
 
 GROUPS_PER_PAGE = 24
@@ -217,6 +218,7 @@ def _posted_message(request, outcome: services.PostOutcome) -> None:
 
 @member_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("post")
 def thread_create(request, slug: str):
     group = get_object_or_404(Group.objects.published(), slug=slug)
     if selectors.membership_in(group=group, user=request.user) is None:
@@ -260,6 +262,7 @@ def _thread_for(request, slug: str, pk: int) -> Thread:
 
 @member_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("post")
 def thread_detail(request, slug: str, pk: int):
     thread = _thread_for(request, slug, pk)
     group = thread.group

@@ -24,6 +24,7 @@ from members.forms import (
     ProfileForm,
 )
 from members.models import ConsentEvent, IntroRequest, Membership, Profile, User
+from members.ratelimit import rate_limited
 from members.selectors import (
     directory_profiles,
     email_preferences,
@@ -330,6 +331,7 @@ def directory(request):
 
 @member_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("intro")
 def intro_request(request, handle: str):
     profile = get_object_or_404(
         Profile.objects.in_directory().select_related("user"), handle=handle
