@@ -17,7 +17,7 @@ from tests.members.factories import UserFactory, make_active_member
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "hidden.address.7731@example.net"
+OTHER_EMAIL = "hidden.address.7731@example.net"
 SKIP = ("/accounts/logout/", "/admin/", "/static/", "/media/", "/billing/portal/")
 
 
@@ -25,7 +25,7 @@ def test_a_member_crawling_every_page_never_sees_anyone_elses_email(client):
     me = UserFactory(email="crawler@example.org")
     make_active_member(me)
     me.profile.interests.set([interest("marketing")])
-    other = UserFactory(email=SECRET)
+    other = UserFactory(email=OTHER_EMAIL)
     make_active_member(other)
     other.profile.interests.set([interest("marketing")])
     group = GroupFactory(interests=[interest("marketing")])
@@ -54,7 +54,7 @@ def test_a_member_crawling_every_page_never_sees_anyone_elses_email(client):
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         body = response.content.decode()
-        assert SECRET not in body, path
+        assert OTHER_EMAIL not in body, path
         for href in re.findall(r'href="([^"#][^"]*)"', body):
             target = urldefrag(href.replace("&amp;", "&"))[0]
             parts = urlsplit(target)
