@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from discounts.models import Offer
+from events.models import Event
 from groups.models import Group, GroupMembership
 from members.email_streams import DigestFrequency, Stream
 from members.models import Membership, Profile, StreamSubscription, SuppressedAddress, User
@@ -115,10 +116,6 @@ def digest_contents(
 
 
 def _event_candidates(start: datetime, end: datetime) -> list[dict]:
-    try:
-        from events.models import Event
-    except ImportError:  # pragma: no cover - events arrive with their own issue
-        return []
     events = (
         Event.objects.filter(is_published=True, is_cancelled=False, starts_at__gte=start)
         .filter(starts_at__lt=end)

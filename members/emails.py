@@ -149,21 +149,6 @@ def build_message(*, delivery: EmailDelivery, content: EmailContent) -> EmailMul
     return message
 
 
-def send_transactional_email(*, to: str, subject: str, template: str, context: dict) -> None:
-    """Send a message the member cannot opt out of (it is about their own account), now."""
-    context = {"site_url": settings.SITE_URL, **context}
-    text = render_to_string(f"{template}.txt", context)
-    html = css_inline.inline(render_to_string(f"{template}.html", context))
-    message = EmailMultiAlternatives(
-        subject=single_line(subject),
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
-
-
 # --- The members app's own kinds -----------------------------------------------------------
 
 

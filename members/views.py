@@ -322,10 +322,17 @@ def directory(request):
     mine = set(request.user.profile.interests.values_list("pk", flat=True))
     for profile in page:
         profile.shared = [i for i in profile.interests.all() if i.pk in mine]
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "members/directory.html",
-        {"form": form, "page": page, "filtered": any(filters.values())},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": any(filters.values()),
+        },
     )
 
 
