@@ -104,7 +104,14 @@ def confirm_token_read(token: str) -> tuple[int, str]:
     return int(user_id), stream
 
 
-def build_message(*, delivery: EmailDelivery, content: EmailContent) -> EmailMultiAlternatives:
+_UNKNOWN = object()
+
+
+def build_message(
+    *, delivery: EmailDelivery, content: EmailContent, opted_in_at=_UNKNOWN
+) -> EmailMultiAlternatives:
+    """The message for `delivery`. Stream mail says when the member opted in: pass
+    `opted_in_at` when the caller has it already (the outbox reads it for a whole chunk)."""
     context = {"site_url": settings.SITE_URL, **content.context}
     headers = {}
     if delivery.stream:
@@ -115,13 +122,15 @@ def build_message(*, delivery: EmailDelivery, content: EmailContent) -> EmailMul
                 user_id=delivery.user_id, stream=delivery.stream, email=delivery.to_email
             ),
         )
-        from members.models import StreamSubscription
+        if opted_in_at is _UNKNOWN:
+            from members.models import StreamSubscription
 
-        subscription = StreamSubscription.objects.filter(
-            user_id=delivery.user_id, stream=delivery.stream
-        ).first()
+            subscription = StreamSubscription.objects.filter(
+                user_id=delivery.user_id, stream=delivery.stream
+            ).first()
+            opted_in_at = subscription.confirmed_at if subscription else None
         context.update(
-            opted_in_at=subscription.confirmed_at if subscription else None,
+            opted_in_at=opted_in_at,
             stream_label=info.stream.label,
             stream_wording=info.wording,
             unsubscribe_url=unsubscribe_url,

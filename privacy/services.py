@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from groups.services.membership import member_erase as groups_member_erase
 from members.models import EmailDelivery, User
 from members.services.billing import membership_end_for_erasure
-from members.services.email import email_queue
+from members.services.email import email_queue, member_mail_lock
 
 
 def account_delete(*, user: User) -> None:
@@ -23,8 +23,12 @@ def account_delete(*, user: User) -> None:
     email = user.email
     membership_end_for_erasure(user=user)
     with transaction.atomic():
+        member_mail_lock(user.pk)  # a send in flight to them finishes first
         User.objects.select_for_update().filter(pk=user.pk).first()
         groups_member_erase(user=user)
+        EmailDelivery.objects.filter(
+            user=user, status__in=[EmailDelivery.Status.PENDING, EmailDelivery.Status.SENDING]
+        ).update(status=EmailDelivery.Status.SKIPPED, last_error="account erased")
         EmailDelivery.objects.filter(user=user).update(
             user=None, to_email="erased@invalid", payload={}
         )

@@ -16,7 +16,8 @@ from datetime import timedelta
 from typing import Literal
 
 from django.core.mail import mailers
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,63 @@ logger = logging.getLogger(__name__)
 
 Outcome = Literal["sent", "skipped", "failed", "retry", "gone"]
 STALE_AFTER = timedelta(minutes=10)
+# Members' mail is checked and sent this many at a time (see `deliveries_send`).
+CHUNK_SIZE = 50
+# The first key of the two-key PostgreSQL advisory locks that guard sending to a member.
+MAIL_LOCK_NAMESPACE = 0x6D61696C  # "mail"
+
+
+# --- The member's mail lock ----------------------------------------------------------------
+
+
+def _lock_key(user_id: int) -> int:
+    return user_id % 2**31  # the two-key form takes 32-bit keys; a clash only makes one wait
+
+
+def member_mail_lock(user_id: int) -> None:
+    """Wait until no message to this member is being sent, and hold new sends off until the
+    current transaction ends.
+
+    Every change that stops mail to a member (an unsubscribe, erasing the account) takes
+    this lock, so a send that already checked the member's consent finishes first, and every
+    later send sees the change. On SQLite (`make run`) writes are serialised anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [MAIL_LOCK_NAMESPACE, _lock_key(user_id)]
+        )
+
+
+@contextlib.contextmanager
+def _members_mail_locked(user_ids: list[int]):
+    """Hold the mail lock of each of these members while the block sends to them.
+
+    In autocommit (a worker), the locks are session locks, so each message's outcome can be
+    committed as soon as it is known while the locks stay held; inside a transaction they
+    last until it ends. Keys are taken in ascending order, so two senders never deadlock.
+    """
+    keys = sorted({_lock_key(user_id) for user_id in user_ids})
+    if connection.vendor != "postgresql" or not keys:
+        yield
+        return
+    in_transaction = connection.in_atomic_block
+    function = "pg_advisory_xact_lock" if in_transaction else "pg_advisory_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count({function}(%s, key)) FROM unnest(%s::int[]) AS key",  # noqa: S608
+            [MAIL_LOCK_NAMESPACE, keys],
+        )
+    try:
+        yield
+    finally:
+        if not in_transaction:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(pg_advisory_unlock(%s, key)) FROM unnest(%s::int[]) AS key",
+                    [MAIL_LOCK_NAMESPACE, keys],
+                )
 
 
 # --- Preferences and the consent ledger ----------------------------------------------------
@@ -62,7 +120,8 @@ def stream_set(
     needs double opt-in: turning it on makes it pending and sends a confirmation email.
     """
     info = STREAMS[stream]
-    # The member row is the lock that keeps a send from racing an unsubscribe.
+    # A send that already checked this member's consent finishes before this commits.
+    member_mail_lock(user.pk)
     User.objects.select_for_update().filter(pk=user.pk).first()
     subscription = (
         StreamSubscription.objects.select_for_update().filter(user=user, stream=stream).first()
@@ -230,7 +289,14 @@ class SendReport:
 
 
 def deliveries_send(*, delivery_ids: list[int]) -> SendReport:
-    """Send a batch over one SMTP connection; temporary failures come back to be retried."""
+    """Send a batch over one SMTP connection; temporary failures come back to be retried.
+
+    Members' mail goes a chunk at a time: take the chunk's members' mail locks, read what
+    may be sent (statuses, consent, suppression) in a few queries, then send each message
+    and commit its outcome at once. An unsubscribe waits for the chunk (a fraction of a
+    second) and anything after it sees the change; a crash re-sends at most the one message
+    whose outcome was not yet written. Guests' mail goes one message at a time.
+    """
     report = SendReport()
     mailer = mailers.default
     try:
@@ -240,21 +306,106 @@ def deliveries_send(*, delivery_ids: list[int]) -> SendReport:
         report.outcomes = dict.fromkeys(delivery_ids, "retry")
         return report
     try:
-        for index, delivery_id in enumerate(delivery_ids):
+        for start in range(0, len(delivery_ids), CHUNK_SIZE):
             try:
-                report.outcomes[delivery_id] = delivery_send_one(
-                    delivery_id=delivery_id, mailer=mailer
-                )
+                _chunk_send(delivery_ids[start : start + CHUNK_SIZE], mailer, report)
             except (smtplib.SMTPServerDisconnected, OSError) as error:
-                # The connection is gone: this one and the rest of the batch go round again.
+                # The connection is gone: what is left of the batch goes round again.
                 logger.warning("SMTP connection lost", extra={"error": str(error)})
-                for pending_id in delivery_ids[index:]:
-                    report.outcomes[pending_id] = "retry"
+                for pending_id in delivery_ids[start:]:
+                    report.outcomes.setdefault(pending_id, "retry")
                 break
     finally:
         with contextlib.suppress(OSError):
             mailer.close()
     return report
+
+
+def _chunk_send(delivery_ids: list[int], mailer, report: SendReport) -> None:
+    owners = dict(EmailDelivery.objects.filter(pk__in=delivery_ids).values_list("pk", "user_id"))
+    member_ids = [user_id for user_id in owners.values() if user_id]
+    if connection.vendor != "postgresql":
+        member_ids = []  # no advisory locks: every message takes the row-lock path
+    with _members_mail_locked(member_ids):
+        # Read only now, under the locks: what an unsubscribe committed before is seen.
+        deliveries = {
+            delivery.pk: delivery
+            for delivery in EmailDelivery.objects.select_related("user").filter(
+                pk__in=delivery_ids,
+                user_id__in=member_ids,
+                status__in=[EmailDelivery.Status.PENDING, EmailDelivery.Status.SENDING],
+            )
+        }
+        subscriptions = {
+            (subscription.user_id, subscription.stream): subscription
+            for subscription in StreamSubscription.objects.filter(user_id__in=member_ids)
+        }
+        addresses = {delivery.to_email.lower() for delivery in deliveries.values()}
+        suppressed = set(
+            SuppressedAddress.objects.annotate(address=Lower("email"))
+            .filter(address__in=addresses)
+            .values_list("address", flat=True)
+        )
+        for delivery_id in delivery_ids:
+            if owners.get(delivery_id) is None or not member_ids:
+                outcome = delivery_send_one(delivery_id=delivery_id, mailer=mailer)
+            elif delivery_id not in deliveries:
+                outcome = "gone"  # sent, skipped or failed by an earlier run
+            else:
+                delivery = deliveries[delivery_id]
+                subscription = subscriptions.get((delivery.user_id, delivery.stream))
+                outcome = _member_delivery_send(
+                    delivery,
+                    mailer,
+                    subscription=subscription,
+                    suppressed=delivery.to_email.lower() in suppressed,
+                )
+            report.outcomes[delivery_id] = outcome
+
+
+def _member_delivery_send(
+    delivery: EmailDelivery, mailer, *, subscription: StreamSubscription | None, suppressed: bool
+) -> Outcome:
+    """Check and send one member's message while the chunk holds the member's mail lock."""
+    user = delivery.user
+    if suppressed:
+        reason = "address suppressed"
+    elif delivery.stream and not user.is_active:
+        reason = "no such member"
+    elif delivery.stream and (
+        stream_subscription_status(subscription, STREAMS[delivery.stream])
+        != StreamSubscription.Status.SUBSCRIBED
+    ):
+        reason = "member is not subscribed to this stream"
+    else:
+        reason = ""
+    try:
+        content = None if reason else emails.render(delivery)
+    except LookupError as error:  # no renderer: a bug, not worth retrying
+        return _finish(delivery, EmailDelivery.Status.FAILED, str(error))
+    if reason or content is None:
+        return _finish(delivery, EmailDelivery.Status.SKIPPED, reason or "nothing to send")
+    return _deliver(
+        delivery,
+        mailer,
+        content,
+        opted_in_at=subscription.confirmed_at if subscription else None,
+    )
+
+
+def _deliver(delivery: EmailDelivery, mailer, content, **message_options) -> Outcome:
+    delivery.attempts += 1
+    try:
+        message = emails.build_message(delivery=delivery, content=content, **message_options)
+        mailer.send_messages([message])
+    except ValueError as error:  # an address Django refuses (e.g. with a line break)
+        return _finish(delivery, EmailDelivery.Status.FAILED, str(error))
+    except smtplib.SMTPRecipientsRefused as error:
+        code, text = next(iter(error.recipients.values()))
+        return _smtp_refused(delivery, code, text)
+    except smtplib.SMTPResponseException as error:
+        return _smtp_refused(delivery, error.smtp_code, error.smtp_error)
+    return _finish(delivery, EmailDelivery.Status.SENT, "")
 
 
 def delivery_send_one(*, delivery_id: int, mailer) -> Outcome:
@@ -281,18 +432,7 @@ def delivery_send_one(*, delivery_id: int, mailer) -> Outcome:
             return _finish(delivery, EmailDelivery.Status.FAILED, str(error))
         if reason or content is None:
             return _finish(delivery, EmailDelivery.Status.SKIPPED, reason or "nothing to send")
-        delivery.attempts += 1
-        try:
-            message = emails.build_message(delivery=delivery, content=content)
-            mailer.send_messages([message])
-        except ValueError as error:  # an address Django refuses (e.g. with a line break)
-            return _finish(delivery, EmailDelivery.Status.FAILED, str(error))
-        except smtplib.SMTPRecipientsRefused as error:
-            code, text = next(iter(error.recipients.values()))
-            return _smtp_refused(delivery, code, text)
-        except smtplib.SMTPResponseException as error:
-            return _smtp_refused(delivery, error.smtp_code, error.smtp_error)
-        return _finish(delivery, EmailDelivery.Status.SENT, "")
+        return _deliver(delivery, mailer, content)
 
 
 def _skip_reason(delivery: EmailDelivery, user: User | None) -> str:

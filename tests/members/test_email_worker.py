@@ -126,3 +126,70 @@ def test_queueing_inside_a_transaction_that_rolls_back_sends_nothing(smtp_server
 
     assert not EmailDelivery.objects.exists()
     assert smtp_server.messages == []
+
+
+def test_an_unsubscribe_during_a_send_waits_for_it_and_nothing_is_sent_after_it_commits(
+    smtp_server,
+):
+    from members.email_streams import Stream
+    from members.services.email import MAIL_LOCK_NAMESPACE, deliveries_send, stream_set
+
+    reader, other = UserFactory.create_batch(2)
+
+    def pending(user, key):
+        return EmailDelivery.objects.create(
+            kind="test_note",
+            to_email=user.email,
+            user=user,
+            stream=Stream.EVENT_REMINDERS,
+            dedupe_key=key,
+            payload={"title": key},
+        ).pk
+
+    chunk = [pending(reader, "first"), pending(other, "other"), pending(reader, "second")]
+    hold = threading.Event()
+    smtp_server.holds[reader.email] = hold  # the server sits on the reader's first message
+
+    def in_thread(work):
+        def run():
+            try:
+                work()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def mail_locks_held():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s",
+                [MAIL_LOCK_NAMESPACE],
+            )
+            return cursor.fetchone()[0]
+
+    sender = in_thread(lambda: deliveries_send(delivery_ids=chunk))
+    wait_until(lambda: mail_locks_held() == 2)  # both members of the chunk are locked
+    unsubscribe = in_thread(
+        lambda: stream_set(user=reader, stream=Stream.EVENT_REMINDERS, on=False, source="link")
+    )
+    time.sleep(0.5)
+    assert unsubscribe.is_alive(), "the unsubscribe must wait for the send in flight"
+
+    hold.set()
+    sender.join(timeout=20)
+    unsubscribe.join(timeout=20)
+    # What was checked before the unsubscribe went out; then it committed.
+    assert len(smtp_server.to(reader.email)) == 2
+    assert mail_locks_held() == 0
+
+    later = pending(reader, "after")
+    deliveries_send(delivery_ids=[later])
+
+    assert len(smtp_server.to(reader.email)) == 2
+    assert EmailDelivery.objects.get(pk=later).status == "skipped"
+    assert (
+        sorted(EmailDelivery.objects.filter(pk__in=chunk).values_list("status", flat=True))
+        == ["sent"] * 3
+    )
