@@ -481,13 +481,13 @@ def _finish(delivery: EmailDelivery, status: str, detail: str) -> Outcome:
     delivery.status = status
     delivery.last_error = detail
     delivery.updated_at = now
+    changes = {"status": status, "attempts": delivery.attempts, "last_error": detail}
     if status == EmailDelivery.Status.SENT:
-        delivery.sent_at = now
+        delivery.sent_at = changes["sent_at"] = now
         if delivery.kind == "prerendered":
-            delivery.payload = {}  # it held sign-in and reset links: keep no copy
-    delivery.save(
-        update_fields=["status", "attempts", "last_error", "updated_at", "sent_at", "payload"]
-    )
+            delivery.payload = changes["payload"] = {}  # it held sign-in and reset links
+    # One UPDATE of what changed (not the payload, which can be large).
+    EmailDelivery.objects.filter(pk=delivery.pk).update(updated_at=now, **changes)
     return str(status)  # type: ignore[return-value]
 
 
