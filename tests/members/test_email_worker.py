@@ -164,7 +164,8 @@ def test_an_unsubscribe_during_a_send_waits_for_it_and_nothing_is_sent_after_it_
     def mail_locks_held():
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s",
+                "SELECT count(*) FROM pg_locks JOIN pg_database ON pg_database.oid = database"
+                " WHERE datname = current_database() AND locktype = 'advisory' AND classid = %s",
                 [MAIL_LOCK_NAMESPACE],
             )
             return cursor.fetchone()[0]
