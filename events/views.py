@@ -49,6 +49,8 @@ def organiser_required(view):
             return redirect_to_login(request.get_full_path())
         event = get_object_or_404(Event.objects.for_listing(), slug=slug)
         if not selectors.can_manage(user=request.user, event=event):
+            if not event.is_published:
+                raise Http404("No such event.")  # a draft's address must not confirm it exists
             raise PermissionDenied(_("Only this event's organisers can do that."))
         if not request.user.is_staff and not member_is_active(request.user):
             return _join_redirect(request)
