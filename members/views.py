@@ -44,6 +44,11 @@ from members.stripe_api import StripeUnavailable
 logger = logging.getLogger(__name__)
 
 
+def _own_contact_details(user) -> str:
+    profile = getattr(user, "profile", None)  # accounts made outside sign-up may have none
+    return profile.contact_details if profile else ""
+
+
 def _own_profile(request) -> Profile:
     try:
         return request.user.profile
@@ -319,7 +324,8 @@ def directory(request):
         }
     profiles = directory_profiles(viewer=request.user, **filters)
     page = Paginator(profiles, 24).get_page(request.GET.get("page"))
-    mine = set(request.user.profile.interests.values_list("pk", flat=True))
+    own = getattr(request.user, "profile", None)
+    mine = set(own.interests.values_list("pk", flat=True)) if own else set()
     for profile in page:
         profile.shared = [i for i in profile.interests.all() if i.pk in mine]
     query = request.GET.copy()
@@ -340,12 +346,13 @@ def directory(request):
 @require_http_methods(["GET", "POST"])
 @rate_limited("intro")
 def intro_request(request, handle: str):
+    # The service checks the recipient's membership: load it with them.
     profile = get_object_or_404(
-        Profile.objects.in_directory().select_related("user"), handle=handle
+        Profile.objects.in_directory().select_related("user__membership"), handle=handle
     )
     form = IntroRequestForm(
         request.POST if request.method == "POST" else None,
-        initial={"sender_contact": request.user.profile.contact_details},
+        initial={"sender_contact": _own_contact_details(request.user)},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -378,7 +385,7 @@ def intro_list(request):
             "received": [r for r in requests if r.recipient_id == request.user.pk],
             "sent": [r for r in requests if r.sender_id == request.user.pk],
             "accept_form": IntroAcceptForm(
-                initial={"recipient_contact": request.user.profile.contact_details}
+                initial={"recipient_contact": _own_contact_details(request.user)}
             ),
         },
     )
