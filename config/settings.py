@@ -336,6 +336,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A bare "www.example.org" in a post becomes an https:// link (Django 2028's default).
+URLIZE_ASSUME_HTTPS = True
 
 # Content Security Policy (Django's own): scripts only from us, and only with the nonce when
 # inline; forms may post to us and, through the redirect that starts a payment, to Stripe.

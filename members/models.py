@@ -176,6 +176,15 @@ class Profile(TimeStampedModel):
     def is_complete(self) -> bool:
         return bool(self.display_name and self.headline)
 
+    @property
+    def website_link(self) -> str:
+        """The website as a link target, only if it is http(s): never a javascript: URL.
+
+        The form only accepts http(s), but a value written any other way must not become
+        a link that runs script.
+        """
+        return self.website if self.website.lower().startswith(("https://", "http://")) else ""
+
 
 OPEN_TO_FIELDS = ("open_to_coffee", "open_to_mentoring", "open_to_collaborating", "open_to_meeting")
 
