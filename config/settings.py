@@ -189,9 +189,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- Accounts --------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "members.User"
+# Django's and allauth's backends, loading the membership and profile with the user.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "members.backends.ModelBackend",
+    "members.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {

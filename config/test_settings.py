@@ -41,3 +41,20 @@ SECURE_CSP = {
     **SECURE_CSP,  # noqa: F405
     "form-action": [*SECURE_CSP["form-action"], "http://127.0.0.1:*"],  # noqa: F405
 }
+
+# django-zeal fails a test on any N+1 query in a request (its middleware, first so that the
+# other middleware is covered too) or in a Celery task (tests/conftest.py connects it to the
+# task signals). Test settings only: it patches the ORM, which production should not pay for.
+INSTALLED_APPS = [*INSTALLED_APPS, "zeal"]  # noqa: F405
+MIDDLEWARE = ["zeal.middleware.zeal_middleware", *MIDDLEWARE]  # noqa: F405
+ZEAL_RAISE = True
+ZEAL_SHOW_ALL_CALLERS = True
+ZEAL_ALLOWLIST = [
+    # Django and allauth load these themselves, more than once in a request that signs in,
+    # out or up (the session again after it is flushed or its key cycled, the address being
+    # confirmed, the content types the admin log and MFA ask for). Every line in between is
+    # in site-packages, so zeal pins the repeat on our middleware's `get_response` call.
+    {"model": "sessions.Session", "field": "get()"},
+    {"model": "account.EmailAddress", "field": "get()"},
+    {"model": "contenttypes.ContentType", "field": "get()"},
+]

@@ -52,8 +52,14 @@ class EventQuerySet(models.QuerySet["Event"]):
     def for_listing(self) -> EventQuerySet:
         """What an event card or page shows: its group, interests and (published) speakers,
         in two extra queries whatever the number of events."""
+        return self.for_compact_cards().prefetch_related(
+            Prefetch("interests", queryset=Interest.objects.order_by("name"))
+        )
+
+    def for_compact_cards(self) -> EventQuerySet:
+        """What a compact card (the home page's) shows: its group and (published) speakers,
+        in one extra query; no interests."""
         return self.select_related("group").prefetch_related(
-            Prefetch("interests", queryset=Interest.objects.order_by("name")),
             Prefetch(
                 "speaker_links",
                 queryset=EventSpeaker.objects.filter(expert__is_published=True)
@@ -215,6 +221,12 @@ class Event(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["is_published", "is_cancelled", "ends_at"], name="event_listed"),
+            # The lists show listed events soonest first, a page at a time.
+            models.Index(
+                fields=["starts_at", "id"],
+                condition=Q(is_published=True, is_cancelled=False),
+                name="event_listed_start",
+            ),
             models.Index(fields=["group", "starts_at"], name="event_group_start"),
         ]
 
@@ -323,6 +335,22 @@ class RSVPQuerySet(models.QuerySet["RSVP"]):
     def with_positions(self) -> RSVPQuerySet:
         """Annotate `position` (1, 2, 3…) in ticket order; use on the waitlisted rows only."""
         return self.annotate(position=Window(RowNumber(), order_by=F("waitlist_ticket").asc()))
+
+    def with_queue_places(self) -> RSVPQuerySet:
+        """Annotate `waiting_ahead`: how many are queued before each row in its own event's
+        waitlist (rows of several events at once, in the same query; 0 if not waiting)."""
+        ahead = (
+            RSVP.objects.filter(
+                event_id=OuterRef("event_id"),
+                status=RSVP.Status.WAITLISTED,
+                waitlist_ticket__lt=OuterRef("waitlist_ticket"),
+            )
+            .order_by()
+            .values("event_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(waiting_ahead=Coalesce(Subquery(ahead), 0))
 
 
 class RSVP(models.Model):

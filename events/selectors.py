@@ -78,13 +78,14 @@ def groups_with_events() -> list[Group]:
 
 
 def upcoming_events(*, limit: int = 3) -> list[Event]:
-    """The next few events anyone can see, for the home page."""
-    return list(Event.objects.listed().upcoming().for_listing()[:limit])
+    """The next few events anyone can see, for the home page's compact cards."""
+    return list(Event.objects.listed().upcoming().for_compact_cards()[:limit])
 
 
 def group_upcoming_events(group: Group, *, limit: int = 5) -> list[Event]:
-    """A group's next events, for its page."""
-    return list(Event.objects.listed().upcoming().filter(group=group).for_listing()[:limit])
+    """A group's next events, for its page: one query (its rows show no interests or
+    speakers, so nothing is prefetched)."""
+    return list(Event.objects.listed().upcoming().filter(group=group)[:limit])
 
 
 # --- One event --------------------------------------------------------------------------
@@ -197,10 +198,12 @@ def member_events(*, user: User, now: datetime | None = None) -> dict[str, list[
     upcoming = list(
         rsvps.filter(
             status__in=[RSVP.Status.CONFIRMED, RSVP.Status.WAITLISTED], event__ends_at__gt=now
-        ).order_by("event__starts_at", "pk")
+        )
+        .with_queue_places()
+        .order_by("event__starts_at", "pk")
     )
     for rsvp in upcoming:
-        rsvp.position = waitlist_position(rsvp) if rsvp.is_waiting else None
+        rsvp.position = rsvp.waiting_ahead + 1 if rsvp.is_waiting else None
     history = list(
         rsvps.filter(status=RSVP.Status.CONFIRMED, event__ends_at__lte=now).order_by(
             "-event__starts_at", "-pk"

@@ -138,7 +138,13 @@ class Group(models.Model):
                 condition=Q(member_count__gte=0), name="group_member_count_gte_0"
             ),
         ]
-        indexes = [models.Index(fields=["is_published", "city"], name="group_published_city")]
+        indexes = [
+            models.Index(fields=["is_published", "city"], name="group_published_city"),
+            # /groups/ lists published groups by name, a page at a time.
+            models.Index(
+                fields=["name", "id"], condition=Q(is_published=True), name="group_listed_name"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -188,7 +194,11 @@ class GroupMembership(models.Model):
                 condition=Q(role__in=["member", "organiser"]), name="group_membership_role_valid"
             ),
         ]
-        indexes = [models.Index(fields=["group", "role"], name="group_membership_role")]
+        indexes = [
+            # A group's organisers, and its member list (organisers first, then the newest),
+            # read in index order a page at a time.
+            models.Index(fields=["group", "role", "joined_at", "id"], name="group_member_list")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.group_id} ({self.role})"

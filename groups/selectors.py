@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from groups.models import Group, GroupMembership
@@ -67,6 +67,22 @@ def membership_in(*, group: Group, user: User) -> GroupMembership | None:
     if not user.is_authenticated:
         return None
     return GroupMembership.objects.filter(group=group, user=user).first()
+
+
+def organisers_and_viewer(
+    *, group: Group, user: User
+) -> tuple[list[GroupMembership], GroupMembership | None]:
+    """The group's organisers, oldest first with their profiles, and the viewer's own
+    membership (None if they aren't in it): one query, as a group's page needs both."""
+    rows = GroupMembership.objects.filter(group=group).select_related("user__profile")
+    if user.is_authenticated:
+        rows = rows.filter(Q(role=GroupMembership.Role.ORGANISER) | Q(user=user))
+    else:
+        rows = rows.organisers()
+    rows = list(rows.order_by("joined_at", "pk"))
+    organisers = [row for row in rows if row.is_organiser]
+    viewer = next((row for row in rows if user.is_authenticated and row.user_id == user.pk), None)
+    return organisers, viewer
 
 
 def can_moderate(*, user: User, group: Group, membership: GroupMembership | None = None) -> bool:

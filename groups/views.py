@@ -93,14 +93,8 @@ def _visible_group(request, slug: str) -> Group:
 def group_detail(request, slug: str):
     group = _visible_group(request, slug)
     user = request.user
-    membership = selectors.membership_in(group=group, user=user)
+    organisers, membership = selectors.organisers_and_viewer(group=group, user=user)
     active = member_is_active(user)
-    organisers = list(
-        GroupMembership.objects.filter(group=group)
-        .organisers()
-        .select_related("user__profile")
-        .order_by("joined_at", "pk")
-    )
     context = {
         "group": group,
         "membership": membership,

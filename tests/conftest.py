@@ -9,7 +9,9 @@ import threading
 from dataclasses import dataclass, field
 
 import pytest
+import zeal
 from aiosmtpd.controller import Controller
+from celery.signals import task_postrun, task_prerun
 from django.core.cache import cache
 
 CHROMIUM_ARGS = [
@@ -53,6 +55,23 @@ def _interest_taxonomy(request):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+_zeal_task_tokens: dict[str, object] = {}
+
+
+@task_prerun.connect
+def _zeal_task_start(task_id=None, **kwargs):
+    """zeal checks each request (its middleware) and, from here, each Celery task, eager or
+    on the real worker's thread: an N+1 in either fails the test (config/test_settings.py)."""
+    _zeal_task_tokens[task_id] = zeal.setup()
+
+
+@task_postrun.connect
+def _zeal_task_end(task_id=None, **kwargs):
+    token = _zeal_task_tokens.pop(task_id, None)
+    if token is not None:
+        zeal.teardown(token)
 
 
 # --- A real SMTP server in the test process ----------------------------------------------

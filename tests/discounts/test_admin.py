@@ -19,7 +19,7 @@ from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 # Session, user, MFA checks, counts and the page of offers with their partners and counts.
-ADMIN_LIST_QUERIES = 10
+ADMIN_LIST_QUERIES = 9
 
 
 @pytest.fixture

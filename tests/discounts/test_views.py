@@ -307,19 +307,19 @@ def test_the_list_takes_3_queries_for_anyone(client, django_assert_num_queries, 
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_the_list_takes_8_queries_for_a_member(client, member, django_assert_num_queries, rows):
+def test_the_list_takes_6_queries_for_a_member(client, member, django_assert_num_queries, rows):
     make_offers(rows)
     client.force_login(member)
     url = reverse("discounts:list") + f"?interest={interests(1)[0].slug}"
 
-    # session, user, membership and profile (the header); interests to filter by, offers,
-    # their interests, which of them I have a code for
-    with django_assert_num_queries(8):
+    # session, user (with membership and profile); interests to filter by, offers, their
+    # interests, which of them I have a code for
+    with django_assert_num_queries(6):
         client.get(url)
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_my_codes_takes_5_queries(client, member, django_assert_num_queries, rows):
+def test_my_codes_takes_3_queries(client, member, django_assert_num_queries, rows):
     for _ in range(rows):
         offer = OfferFactory()
         code = Code.objects.create(
@@ -328,14 +328,14 @@ def test_my_codes_takes_5_queries(client, member, django_assert_num_queries, row
         Redemption.objects.create(offer=offer, member=member, code=code, code_text=code.code)
     client.force_login(member)
 
-    # session, user, membership and profile (the header), my codes with offer and partner
-    with django_assert_num_queries(5):
+    # session, user (with membership and profile), my codes with offer and partner
+    with django_assert_num_queries(3):
         html = unescape(client.get(reverse("discounts:mine")).content.decode())
     assert html.count('class="code-value"') == rows
 
 
 @pytest.mark.parametrize("codes", [1, 5])
-def test_an_offer_page_takes_7_queries_for_a_member(
+def test_an_offer_page_takes_5_queries_for_a_member(
     client, member, django_assert_num_queries, codes
 ):
     offer = OfferFactory(per_member_limit=5, interests=interests(4))
@@ -353,9 +353,9 @@ def test_an_offer_page_takes_7_queries_for_a_member(
         )
     client.force_login(member)
 
-    # session, user, membership and profile (the header); the offer with its partner and
-    # codes left, its interests, my codes for it
-    with django_assert_num_queries(7):
+    # session, user (with membership and profile); the offer with its partner and codes
+    # left, its interests, my codes for it
+    with django_assert_num_queries(5):
         client.get(offer.get_absolute_url())
 
 

@@ -136,8 +136,8 @@ def test_the_list_costs_the_same_queries_at_5_and_50_events_for_a_member(
     client, member, django_assert_num_queries, count
 ):
     client.force_login(member)
-    # + session, user, membership and profile (header), can_organise
-    list_queries(client, django_assert_num_queries, count, 12)
+    # + session, user (with membership and profile), can_organise
+    list_queries(client, django_assert_num_queries, count, 10)
 
 
 # --- An event's page --------------------------------------------------------------------
@@ -234,9 +234,9 @@ def test_an_event_page_costs_the_same_queries_at_5_and_50_replies(
     services.rsvp_respond(event=event, member=member, response="yes")
     client.force_login(member)
 
-    # event, interests, speakers, session, user, reply, can_manage, organisers, membership,
-    # profile (header)
-    with django_assert_num_queries(10):
+    # event, interests, speakers, session, user (with membership and profile), reply,
+    # can_manage, organisers
+    with django_assert_num_queries(8):
         response = client.get(event.get_absolute_url())
     assert "You're going" in response.content.decode()
 
@@ -250,9 +250,9 @@ def test_the_attendee_list_costs_the_same_queries_at_5_and_50(
         services.rsvp_respond(event=event, member=active_member(), response="yes")
     client.force_login(organiser)
 
-    # session, user, event, interests, speakers, can_manage, membership, going, waiting,
-    # counts, profile (header)
-    with django_assert_num_queries(11):
+    # session, user (with membership and profile), event, interests, speakers, can_manage,
+    # going, waiting, counts
+    with django_assert_num_queries(9):
         response = client.get(reverse("events:attendees", kwargs={"slug": event.slug}))
     assert len(response.context["going"]) == count
     assert [r.position for r in response.context["waiting"]] == [1, 2, 3]

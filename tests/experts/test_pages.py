@@ -154,9 +154,9 @@ def test_filtered_list_query_budget_for_a_member(client, django_assert_num_queri
         ExpertFactory(interests=[leadership], regions=[region("wales")])
     client.force_login(member)
 
-    # session, user, membership, profile (header); the two filter values; count, page, its
+    # session, user (with membership and profile); the two filter values; count, page, its
     # interests and regions; the two lists of choices
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         response = client.get(LIST, {"interest": "leadership", "region": "wales"})
     assert response.status_code == 200
 

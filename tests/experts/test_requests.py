@@ -343,7 +343,7 @@ def test_requests_page_query_budget(client, member, django_assert_num_queries, c
     ExpertRequestFactory.create_batch(count, member=member)
     client.force_login(member)
 
-    # session, user, requests with experts, their changes, membership, profile (header)
-    with django_assert_num_queries(6):
+    # session, user (with membership and profile), requests with experts, their changes
+    with django_assert_num_queries(4):
         response = client.get(REQUESTS)
     assert len(response.context["expert_requests"]) == count

@@ -165,9 +165,9 @@ def test_list_query_budget_is_the_same_at_5_and_50_groups(
     client.force_login(member)
     client.get(LIST)
 
-    # session, user, membership, cities, count, groups, their interests, recommended,
-    # shared interests, joined ids, the header's profile, the interest filter options
-    with django_assert_num_queries(12):
+    # session, user (with membership and profile), cities, count, groups, their interests,
+    # recommended, shared interests, joined ids, the interest filter options
+    with django_assert_num_queries(10):
         response = client.get(LIST)
     assert response.context["recommended"]
 
@@ -312,9 +312,10 @@ def test_group_page_query_budget_is_the_same_at_5_and_50(
     client.force_login(member)
     client.get(detail(group))
 
-    # session, user, membership, group, its interests, viewer's group membership, organisers,
-    # members, their interests, threads count, threads, the header's profile, upcoming events
-    with django_assert_num_queries(13):
+    # session, user (with membership and profile), group, its interests, organisers with the
+    # viewer's own membership, members, their interests, threads count, threads, upcoming
+    # events
+    with django_assert_num_queries(10):
         response = client.get(detail(group))
     assert len(response.context["members"]) == min(12, group.memberships.count())
     assert len(response.context["threads"].object_list) == min(rows, 20)

@@ -96,8 +96,9 @@ def test_the_directory_query_count_does_not_grow_with_rows(
     for _ in range(rows):
         active(interests=interests(4))
 
-    # session, user, membership (gate), viewer's interests x2, count, page, interests prefetch
-    with django_assert_num_queries(9):
+    # session, user (with membership and profile), viewer's interests x2, count, page,
+    # interests prefetch
+    with django_assert_num_queries(7):
         response = client.get(reverse("members:directory"))
     assert len(response.context["page"].object_list) == min(rows, 24)
 
