@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages for visitors without cookies, from a short-lived cache (config/page_cache.py).
+    "config.page_cache.VisitorPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -280,6 +282,9 @@ if DEBUG and not STRIPE_SECRET_KEY:
     STRIPE_PRICE_ID = STRIPE_PRICE_ID or "price_mutual_monthly"
     STRIPE_API_BASE = STRIPE_API_BASE or f"http://127.0.0.1:{STRIPE_STANDIN_PORT}"
 AKISMET_API_KEY = env.str("AKISMET_API_KEY", default="")
+# How long a public page is served from the cache to visitors who are not signed in (seconds;
+# 0 turns it off). Members always get a fresh page. Off in development, where edits should show.
+ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=0 if DEBUG else 10)
 # App-level limits per member (members.ratelimit): over them, a friendly 429 page.
 RATE_LIMITS = {
     "rsvp": "30/m",

@@ -35,6 +35,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+# Tests change data and look at it straight away; tests/test_page_cache.py turns it on.
+ANONYMOUS_PAGE_CACHE_SECONDS = 0
 
 # The tests' Stripe stand-in listens on a free loopback port.
 SECURE_CSP = {

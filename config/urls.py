@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from config.page_cache import cache_for_visitors
 
 admin.site.site_header = "Mutual staff"
 admin.site.site_title = "Mutual staff"
@@ -13,7 +14,7 @@ admin.site.index_title = "Curation"
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", cache_for_visitors(views.home), name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

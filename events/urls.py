@@ -1,11 +1,12 @@
 from django.urls import path
 
+from config.page_cache import cache_for_visitors
 from events import views
 
 app_name = "events"
 
 urlpatterns = [
-    path("events/", views.event_list, name="list"),
+    path("events/", cache_for_visitors(views.event_list), name="list"),
     # Before the event's own pages: these words are reserved slugs.
     path("events/new/", views.event_create, name="create"),
     path("events/mine/", views.my_events, name="mine"),
@@ -13,7 +14,7 @@ urlpatterns = [
     path("events/mine/calendar/reset/", views.calendar_reset, name="calendar_reset"),
     path("events/release/<str:token>/", views.release, name="release"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),
-    path("events/<slug:slug>/", views.event_detail, name="detail"),
+    path("events/<slug:slug>/", cache_for_visitors(views.event_detail), name="detail"),
     path("events/<slug:slug>/rsvp/", views.event_rsvp, name="rsvp"),
     path("events/<slug:slug>/event.ics", views.event_ics, name="ics"),
     path("events/<slug:slug>/edit/", views.event_edit, name="edit"),

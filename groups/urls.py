@@ -1,14 +1,15 @@
 from django.urls import path
 
+from config.page_cache import cache_for_visitors
 from groups import views
 
 app_name = "groups"
 
 urlpatterns = [
-    path("groups/", views.group_list, name="list"),
+    path("groups/", cache_for_visitors(views.group_list), name="list"),
     path("groups/propose/", views.group_propose, name="propose"),
     path("groups/unfollow/<str:token>/", views.unfollow, name="unfollow"),
-    path("groups/<slug:slug>/", views.group_detail, name="detail"),
+    path("groups/<slug:slug>/", cache_for_visitors(views.group_detail), name="detail"),
     path("groups/<slug:slug>/join/", views.group_join, name="join"),
     path("groups/<slug:slug>/leave/", views.group_leave, name="leave"),
     path("groups/<slug:slug>/members/", views.group_members, name="members"),
