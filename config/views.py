@@ -42,9 +42,20 @@ def _check_cache() -> None:
         raise RuntimeError("cache did not return what was stored")
 
 
+_broker_pools: dict[str, object] = {}
+
+
 def _check_broker() -> None:
-    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
+    """Ping the broker over a pooled connection (a probe should not open a connection each)."""
+    url = settings.CELERY_BROKER_URL
+    pool = _broker_pools.get(url)
+    if pool is None:
+        pool = _broker_pools.setdefault(url, Connection(url, connect_timeout=2).Pool(limit=8))
+    with pool.acquire(block=True, timeout=2) as broker:
         broker.ensure_connection(max_retries=1, timeout=2)
+        client = getattr(broker.default_channel, "client", None)
+        if client is not None:  # Redis: a round trip on the pooled connection proves it's up
+            client.ping()
 
 
 @never_cache
