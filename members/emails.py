@@ -8,6 +8,7 @@ a visible "why you got this" footer; transactional mail gets none of them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
 
 from members.email_streams import STREAMS
@@ -64,7 +65,14 @@ def render(delivery: EmailDelivery) -> EmailContent | None:
 
 
 def absolute_url(name: str, *args, **kwargs) -> str:
+    if not args and not kwargs:  # the same for every message: worked out once
+        return settings.SITE_URL + _path(name, settings.ROOT_URLCONF, get_script_prefix())
     return settings.SITE_URL + reverse(name, args=args, kwargs=kwargs)
+
+
+@functools.lru_cache(maxsize=256)
+def _path(name: str, urlconf: str, script_prefix: str) -> str:
+    return reverse(name)
 
 
 def single_line(text: str) -> str:
