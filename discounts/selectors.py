@@ -4,29 +4,65 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, Q, Value, When
 
 from discounts.models import Offer, Redemption, site_today
 from members.models import Interest, User
 
+OFFERS_PER_PAGE = 24
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its total up front (counted with the sections' sizes, one query)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
 
 @dataclass
 class Catalogue:
-    """What /discounts/ shows: this month's offers, next month's, and the interests to filter by."""
+    """What one page of /discounts/ shows: this month's offers, then next month's, and the
+    interests to filter by.
+
+    The two sections are one list, paginated: this month's offers (featured first, ending
+    soonest) run over as many pages as they need, and next month's follow them. `current`
+    and `upcoming` are the offers of this page; the counts are of the whole catalogue, so
+    a page of this month's offers can point to where next month's begin.
+    """
 
     today: date
+    page: Page | None = None
     current: list[Offer] = field(default_factory=list)
     upcoming: list[Offer] = field(default_factory=list)
+    current_count: int = 0
+    upcoming_count: int = 0
+    upcoming_page: int = 1
     interests: list[Interest] = field(default_factory=list)
     interest: Interest | None = None
     redeemed_ids: set[int] = field(default_factory=set)
 
 
-def catalogue(*, viewer: User | None = None, interest_slug: str = "", today=None) -> Catalogue:
-    """The offers list in a fixed number of queries, however many offers there are.
+def catalogue(
+    *,
+    viewer: User | None = None,
+    interest_slug: str = "",
+    today=None,
+    page_number=None,
+    per_page: int = OFFERS_PER_PAGE,
+) -> Catalogue:
+    """One page of the offers list in a fixed number of queries, however many offers there are.
 
-    One query for the offers (current and upcoming together), one for their interests, one
-    for the interests to filter by and, for a signed-in viewer, one for what they have
-    already claimed.
+    One query for the interests to filter by, one counting both sections, one for the page's
+    offers, one for their interests and, for a signed-in viewer, one for which of them they
+    have already claimed.
     """
     today = today or site_today()
     result = Catalogue(today=today)
@@ -37,14 +73,36 @@ def catalogue(*, viewer: User | None = None, interest_slug: str = "", today=None
     if interest_slug:
         result.interest = next((i for i in result.interests if i.slug == interest_slug), None)
         if result.interest is None:
-            return result  # an interest no offer has this month: an empty list, not an error
+            # An interest no offer has this month: an empty list, not an error.
+            result.page = Paginator([], per_page).get_page(1)
+            return result
         listed = listed.with_interest(interest_slug)
-    for offer in listed.for_listing():
+    starts_later = Q(valid_from__gt=today)
+    counts = listed.aggregate(
+        current=Count("pk", filter=~starts_later), upcoming=Count("pk", filter=starts_later)
+    )
+    result.current_count, result.upcoming_count = counts["current"], counts["upcoming"]
+    result.upcoming_page = result.current_count // per_page + 1
+    # This month's: featured first, ending soonest. Next month's: opening soonest, featured
+    # first. Title and pk last, so that pages never share or skip an offer.
+    ordered = listed.for_listing().order_by(
+        Case(When(starts_later, then=Value(1)), default=Value(0)),
+        Case(When(starts_later, then=F("valid_from"))),
+        "-featured",
+        Case(When(~starts_later, then=F("valid_until"))),
+        "title",
+        "pk",
+    )
+    paginator = _CountedPaginator(
+        ordered, per_page, count=result.current_count + result.upcoming_count
+    )
+    result.page = paginator.get_page(page_number)
+    result.page.object_list = list(result.page.object_list)
+    for offer in result.page.object_list:
         if offer.has_started(today=today):
             result.current.append(offer)
         else:
             result.upcoming.append(offer)
-    result.upcoming.sort(key=lambda o: (o.valid_from, not o.featured, o.title))
     if viewer is not None and viewer.is_authenticated and result.current:
         result.redeemed_ids = set(
             Redemption.objects.filter(

@@ -27,8 +27,18 @@ LAPSED_STATUSES = {
 
 @require_GET
 def offer_list(request):
-    data = catalogue(viewer=request.user, interest_slug=request.GET.get("interest", "")[:60])
-    return render(request, "discounts/offer_list.html", {"catalogue": data})
+    data = catalogue(
+        viewer=request.user,
+        interest_slug=request.GET.get("interest", "")[:60],
+        page_number=request.GET.get("page"),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "discounts/offer_list.html",
+        {"catalogue": data, "page": data.page, "query": query.urlencode()},
+    )
 
 
 @require_GET

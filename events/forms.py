@@ -34,13 +34,9 @@ class EventFilterForm(forms.Form):
         required=False,
         empty_label=_("Any interest"),
     )
-    group = forms.ModelChoiceField(
-        label=_("Group"),
-        queryset=Group.objects.none(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("Any group"),
-    )
+    # A slug among `groups` (the viewer's own and the one in the address), not every group
+    # with an event: thousands of options would help no one and cost every page view.
+    group = forms.ChoiceField(label=_("Group"), required=False)
     city = forms.ChoiceField(label=_("Town"), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Until"), required=False, widget=DateInput())
@@ -48,7 +44,7 @@ class EventFilterForm(forms.Form):
     def __init__(self, *args, cities: list[str], groups: list[Group], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["city"].choices = [("", _("Anywhere"))] + [(c, c) for c in cities]
-        self.fields["group"].queryset = Group.objects.filter(pk__in=[g.pk for g in groups])
+        self.groups = {g.slug: g for g in groups}
         self.fields["group"].choices = [("", _("Any group"))] + [(g.slug, g.name) for g in groups]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
@@ -62,7 +58,7 @@ class EventFilterForm(forms.Form):
         data = self.cleaned_data
         return EventFilters(
             interest=data.get("interest"),
-            group=data.get("group"),
+            group=self.groups.get(data.get("group") or ""),
             city=data.get("city") or "",
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -64,17 +65,45 @@ def event_list(*, viewer: User, filters: EventFilters, for_you: bool = False):
     return events
 
 
+EVENT_CITIES_CACHE_KEY = "events:filter-cities"
+EVENT_CITIES_CACHE_SECONDS = 10 * 60
+
+
 def event_cities() -> list[str]:
-    """Towns with upcoming events, for the filter (one query)."""
-    return list(
-        Event.objects.listed().upcoming().order_by("city").values_list("city", flat=True).distinct()
-    )
+    """Towns with upcoming events, for the filter.
+
+    The same for everyone and a DISTINCT over every upcoming event, so it is kept in the
+    cache for ten minutes: a town whose first event was just published joins the list a
+    little later. One query when the cache is cold, none otherwise.
+    """
+    cities = cache.get(EVENT_CITIES_CACHE_KEY)
+    if cities is None:
+        cities = list(
+            Event.objects.listed()
+            .upcoming()
+            .order_by("city")
+            .values_list("city", flat=True)
+            .distinct()
+        )
+        cache.set(EVENT_CITIES_CACHE_KEY, cities, EVENT_CITIES_CACHE_SECONDS)
+    return cities
 
 
-def groups_with_events() -> list[Group]:
-    """Groups with upcoming events, for the filter (one query)."""
-    upcoming = Event.objects.listed().upcoming().values("group_id")
-    return list(Group.objects.published().filter(pk__in=upcoming).order_by("name"))
+def filter_groups(*, viewer: User, slug: str = "") -> list[Group]:
+    """The groups the list's group filter offers: the viewer's own published groups, and the
+    one named in the address (`?group=<slug>`, as a group's page links here) if published.
+
+    Never every group with an event: at thousands of groups such a menu helps no one. One
+    query, or none for a visitor who names no group.
+    """
+    wanted = Q()
+    if viewer.is_authenticated:
+        wanted |= Q(pk__in=GroupMembership.objects.filter(user=viewer).values("group_id"))
+    if slug:
+        wanted |= Q(slug=slug)
+    if not wanted:
+        return []
+    return list(Group.objects.published().filter(wanted).order_by("name", "pk"))
 
 
 def upcoming_events(*, limit: int = 3) -> list[Event]:

@@ -72,11 +72,8 @@ def _visible_event(request, slug: str) -> Event:
 
 def event_list(request):
     user = request.user
-    form = EventFilterForm(
-        request.GET or None,
-        cities=selectors.event_cities(),
-        groups=selectors.groups_with_events(),
-    )
+    groups = selectors.filter_groups(viewer=user, slug=request.GET.get("group", "")[:100])
+    form = EventFilterForm(request.GET or None, cities=selectors.event_cities(), groups=groups)
     filters = form.filters()
     for_you = user.is_authenticated and request.GET.get("order") == "for-you"
     events = selectors.event_list(viewer=user, filters=filters, for_you=for_you)
@@ -97,6 +94,7 @@ def event_list(request):
             "query": query.urlencode(),
             "order_query": order_query.urlencode(),
             "can_organise": selectors.can_organise(user),
+            "show_group_filter": bool(groups),
         },
     )
 

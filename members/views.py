@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +25,7 @@ from members.forms import (
 from members.models import ConsentEvent, IntroRequest, Membership, Profile, User
 from members.ratelimit import rate_limited
 from members.selectors import (
-    directory_profiles,
+    directory_page,
     email_preferences,
     membership_of,
     stream_is_on,
@@ -322,12 +321,13 @@ def directory(request):
             "city": form.cleaned_data["city"].strip(),
             "open_to": form.cleaned_data["open_to"],
         }
-    profiles = directory_profiles(viewer=request.user, **filters)
-    page = Paginator(profiles, 24).get_page(request.GET.get("page"))
     own = getattr(request.user, "profile", None)
-    mine = set(own.interests.values_list("pk", flat=True)) if own else set()
-    for profile in page:
-        profile.shared = [i for i in profile.interests.all() if i.pk in mine]
+    mine = list(own.interests.values_list("pk", flat=True)) if own else []
+    try:
+        number = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        number = 1
+    page = directory_page(viewer=request.user, mine=mine, number=number, **filters)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

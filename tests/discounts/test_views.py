@@ -1,5 +1,6 @@
 """The pages: who sees what, redeeming through the browser's POST, and query budgets."""
 
+import re
 from datetime import timedelta
 from html import unescape
 
@@ -86,6 +87,41 @@ def test_the_list_filters_by_interest(client):
     assert "Gym deal" in current
     assert "Print deal" not in current
     assert f'href="?interest={marketing.slug}"' in html  # the other filter stays offered
+
+
+def test_the_list_is_paginated_this_months_offers_first_keeping_the_filter(client):
+    today = site_today()
+    first_of_next = end_of_next_month(today).replace(day=1)
+    marketing, fitness = interests(2)
+    for n in range(30):
+        OfferFactory(
+            title=f"Now {n:02d}", valid_until=end_of_next_month(today), interests=[fitness]
+        )
+    for n in range(5):
+        OfferFactory(
+            title=f"Soon {n:02d}",
+            valid_from=first_of_next,
+            valid_until=end_of_next_month(today),
+            interests=[fitness],
+        )
+    OfferFactory(title="Other interest", interests=[marketing])
+    url = reverse("discounts:list") + f"?interest={fitness.slug}"
+
+    first = page(client, url)
+    second = page(client, url + "&page=2")
+
+    shown = re.findall(r"(Now \d\d|Soon \d\d|Other interest)</a></h3>", first + second)
+    assert shown == [f"Now {n:02d}" for n in range(30)] + [f"Soon {n:02d}" for n in range(5)]
+    # Page 1 is all this month's, and says where next month's are.
+    current, upcoming = first.split("Coming next month")
+    assert "Now 00" in current
+    assert "5 offers open next month" in upcoming
+    assert f'href="?interest={fitness.slug}&page=2#upcoming-title"' in upcoming
+    assert f'href="?interest={fitness.slug}&page=2" rel="next"' in first
+    # Page 2 ends this month's and begins next month's, each under its heading.
+    current, upcoming = second.split("Coming next month")
+    assert "Now 29" in current and "Soon 00" in upcoming
+    assert f'href="?interest={fitness.slug}&page=1" rel="prev"' in second
 
 
 def test_an_unknown_interest_shows_an_empty_list_not_an_error(client):
@@ -299,22 +335,23 @@ def make_offers(count: int) -> None:
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_the_list_takes_3_queries_for_anyone(client, django_assert_num_queries, rows):
+def test_the_list_takes_4_queries_for_anyone(client, django_assert_num_queries, rows):
     make_offers(rows)
 
-    with django_assert_num_queries(3):
+    # interests to filter by, the two sections counted, the page's offers, their interests
+    with django_assert_num_queries(4):
         client.get(reverse("discounts:list"))
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_the_list_takes_6_queries_for_a_member(client, member, django_assert_num_queries, rows):
+def test_the_list_takes_7_queries_for_a_member(client, member, django_assert_num_queries, rows):
     make_offers(rows)
     client.force_login(member)
     url = reverse("discounts:list") + f"?interest={interests(1)[0].slug}"
 
-    # session, user (with membership and profile); interests to filter by, offers, their
-    # interests, which of them I have a code for
-    with django_assert_num_queries(6):
+    # session, user (with membership and profile); interests to filter by, the two sections
+    # counted, the page's offers, their interests, which of them I have a code for
+    with django_assert_num_queries(7):
         client.get(url)
 
 

@@ -127,8 +127,9 @@ def list_queries(client, django_assert_num_queries, count: int, expected: int):
 def test_the_list_costs_the_same_queries_at_5_and_50_events_anonymous(
     client, django_assert_num_queries, count
 ):
-    # cities, groups, interests (filter form), count, events, interests, speakers
-    list_queries(client, django_assert_num_queries, count, 7)
+    # cities (cached after this), interests (filter form), count, events, interests, speakers;
+    # no groups: a visitor who names no group gets no group menu
+    list_queries(client, django_assert_num_queries, count, 6)
 
 
 @pytest.mark.parametrize("count", [5, 50])
@@ -136,8 +137,57 @@ def test_the_list_costs_the_same_queries_at_5_and_50_events_for_a_member(
     client, member, django_assert_num_queries, count
 ):
     client.force_login(member)
-    # + session, user (with membership and profile), can_organise
+    # + session, user (with membership and profile), their groups for the menu, can_organise
     list_queries(client, django_assert_num_queries, count, 10)
+
+
+def group_options(response) -> list[str]:
+    return [label for _slug, label in response.context["form"].fields["group"].choices][1:]
+
+
+def test_the_group_menu_offers_a_members_own_groups_not_every_group(client, member):
+    mine = GroupFactory(name="My walkers")
+    join_group(mine, member)
+    hidden = GroupFactory(name="My unpublished group", is_published=False)
+    join_group(hidden, member)
+    other = GroupFactory(name="Someone else's group")
+    EventFactory(group=mine)
+    EventFactory(group=other)
+    client.force_login(member)
+
+    response = client.get(LIST)
+
+    assert group_options(response) == ["My walkers"]
+    assert 'name="group"' in response.content.decode()
+
+
+def test_a_visitor_gets_no_group_menu_unless_the_address_names_a_group(client):
+    walkers = GroupFactory(name="Bristol walkers", slug="bristol-walkers")
+    walk = EventFactory(title="Harbour walk", group=walkers)
+    EventFactory(title="Another group's talk", group=GroupFactory())
+
+    plain = client.get(LIST)
+    assert group_options(plain) == []
+    assert 'name="group"' not in plain.content.decode()
+
+    # As the group page's "See all" link does: the group is filtered and shown selected.
+    chosen = client.get(LIST, {"group": "bristol-walkers"})
+    assert titles(chosen) == [walk.title]
+    assert group_options(chosen) == ["Bristol walkers"]
+    assert re.search(r'<option value="bristol-walkers" selected>', chosen.content.decode())
+    # An unknown or unpublished group is ignored, not an error.
+    assert len(titles(client.get(LIST, {"group": "no-such-group"}))) == 2
+
+
+def test_the_town_menu_is_cached_for_everyone(client, django_assert_num_queries):
+    from events.selectors import event_cities
+
+    EventFactory(city="Leeds")
+    assert event_cities() == ["Leeds"]
+    EventFactory(city="York")
+
+    with django_assert_num_queries(0):
+        assert event_cities() == ["Leeds"]  # until the cache entry expires
 
 
 # --- An event's page --------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import Interest, IntroRequest
+from members.models import Interest, IntroRequest, Membership
 from tests.conftest import message_text
 from tests.members.factories import UserFactory, interests, make_active_member
 
@@ -96,11 +96,90 @@ def test_the_directory_query_count_does_not_grow_with_rows(
     for _ in range(rows):
         active(interests=interests(4))
 
-    # session, user (with membership and profile), viewer's interests x2, count, page,
-    # interests prefetch
-    with django_assert_num_queries(7):
+    # session, user (with membership and profile), viewer's interests, the ranking (the
+    # profiles sharing most, which of them may appear), the page, its interests, the
+    # interest menu. No count of the directory.
+    with django_assert_num_queries(8):
         response = client.get(reverse("members:directory"))
     assert len(response.context["page"].object_list) == min(rows, 24)
+    # The ranking is kept while the member pages through it.
+    with django_assert_num_queries(6):
+        client.get(reverse("members:directory"), {"page": 1})
+
+
+def names_on(client, **params) -> list[str]:
+    response = client.get(reverse("members:directory"), params)
+    return [p.display_name for p in response.context["page"].object_list]
+
+
+def test_pages_go_by_shared_interests_then_join_order_with_next_and_previous(client, me):
+    mine = by_slug("marketing", "mindfulness", "yoga")
+    other = by_slug("sales", "exporting")
+    made = []
+    for n in range(30):
+        shared = mine[: n % 4]  # 0 to 3 of my interests
+        made.append(active(display_name=f"Person {n:02d}", interests=[*shared, *other]))
+    expected = [
+        u.profile.display_name
+        for u in sorted(made, key=lambda u: (-(made.index(u) % 4), u.profile.pk))
+    ]
+
+    first = client.get(reverse("members:directory"))
+    second = client.get(reverse("members:directory"), {"page": 2})
+
+    shown = [p.display_name for p in first.context["page"].object_list]
+    shown += [p.display_name for p in second.context["page"].object_list]
+    assert shown == expected  # every member once, most shared first, then by joining
+    assert 'href="?page=2" rel="next"' in first.content.decode()
+    assert "Previous" not in first.content.decode()
+    assert 'href="?page=1" rel="prev"' in second.content.decode()
+    assert 'rel="next"' not in second.content.decode()
+    assert client.get(reverse("members:directory"), {"page": "x"}).status_code == 200
+    assert names_on(client, page=3) == []
+
+
+def test_after_the_ranked_best_matches_everyone_else_follows_once(client, me, monkeypatch):
+    monkeypatch.setattr("members.selectors.DIRECTORY_RANKED_MAX", 3)
+    monkeypatch.setattr("members.selectors.DIRECTORY_CANDIDATES", 5)
+    mine = by_slug("marketing", "mindfulness", "yoga")
+    for n in range(8):
+        active(display_name=f"Person {n}", interests=mine[: 1 + n % 3])
+
+    names = names_on(client)
+
+    # The 3 best (sharing all three: 2, 5, then one sharing two: 1), then the rest by joining.
+    assert names[:3] == ["Person 2", "Person 5", "Person 1"]
+    assert names[3:] == [f"Person {n}" for n in (0, 3, 4, 6, 7)]
+
+
+def test_who_may_appear_is_checked_on_every_page_even_with_a_kept_ranking(client, me):
+    mine = by_slug("marketing", "mindfulness", "yoga")
+    hider = active(display_name="Soon Hidden", interests=mine)
+    leaver = active(display_name="Soon Lapsed", interests=mine)
+    active(display_name="Stays", interests=mine)
+    assert names_on(client) == ["Soon Hidden", "Soon Lapsed", "Stays"]
+
+    hider.profile.in_directory = False
+    hider.profile.save()
+    leaver.membership.status = Membership.Status.CANCELED
+    leaver.membership.save()
+    active(display_name="Newcomer", interests=mine)
+
+    # The ranking is still the kept one; the newcomer follows it until it is made again.
+    assert names_on(client) == ["Stays", "Newcomer"]
+
+
+def test_filters_rank_what_they_find(client, me):
+    active(display_name="York, one shared", city="York", interests=by_slug("yoga"))
+    active(display_name="York, two shared", city="York", interests=by_slug("yoga", "marketing"))
+    active(display_name="York, none shared", city="York", interests=by_slug("sales"))
+    active(display_name="Leeds, all shared", interests=by_slug("yoga", "marketing", "mindfulness"))
+
+    assert names_on(client, city="york") == [
+        "York, two shared",
+        "York, one shared",
+        "York, none shared",
+    ]
 
 
 # --- Introductions ---------------------------------------------------------------------------

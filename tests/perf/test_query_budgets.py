@@ -41,17 +41,17 @@ FEW, MANY = 5, 50
 BUDGETS = {
     "home": 10,
     "home as member": 12,
-    "events": 7,
-    "events as member": 10,
+    "events": 5,  # the town menu comes from the cache once warm; no group menu
+    "events as member": 9,
     "event": 4,
     "event as member": 8,
     "groups": 5,
     "groups as member": 10,
     "group": 4,
     "group as member": 10,
-    "discounts": 3,
-    "discounts as member": 6,
-    "directory": 7,
+    "discounts": 4,  # + the two sections counted, for the pages
+    "discounts as member": 7,
+    "directory": 6,  # the ranking is cached per viewer once warm (+1 when cold)
     "experts": 6,
     "expert": 5,
     "expert as member": 8,
