@@ -50,20 +50,21 @@ test: install-test
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
-# Benchmarks (never timed assertions in tests): a separate database, `mutual_bench`.
+# Benchmarks (never timed assertions in tests): a separate database, `mutual_bench` (the
+# 100,000-member dataset, seeded once and reused) and `mutual_bench_small` (the small demo).
+# bench/run.py says what it measures; durations etc. are BENCH_* variables (e.g.
+# `BENCH_DURATION=5 make bench`). SECURE_SSL_REDIRECT=false is for the bench only: gunicorn
+# serves plain HTTP on loopback there, with no TLS proxy in front.
 BENCH_ENV = DEBUG=false SECRET_KEY=bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz \
 	STRIPE_SECRET_KEY=sk_test_bench STRIPE_WEBHOOK_SECRET=whsec_bench STRIPE_PRICE_ID=price_bench \
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/mutual_bench} \
-	REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} EMAIL_URL=smtp://127.0.0.1:1025
+	REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/5} EMAIL_URL=smtp://127.0.0.1:1025 \
+	SECURE_SSL_REDIRECT=false
 bench: install-test
+	@command -v wrk >/dev/null || { echo "Installing wrk (Debian package)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	@$(BENCH_ENV) $(PY) manage.py check_services
-	@mkdir -p docs
-	@{ echo "# Benchmarks"; echo; \
-	  echo "Commit $$(git rev-parse --short HEAD), $$(nproc) cores, $$(free -g | awk '/Mem:/{print $$2}') GiB, $$(date -u +%Y-%m-%dT%H:%MZ)."; \
-	  echo "Command: \`make bench\`."; echo; \
-	  echo "## Digest throughput (#9)"; echo; \
-	  echo "| what | size | result | rate | notes |"; echo "|---|---|---|---|---|"; \
-	  $(BENCH_ENV) $(PY) bench/digest_throughput.py $${BENCH_DIGEST_MEMBERS:-10000}; } | tee docs/benchmarks.md
+	$(BENCH_ENV) $(PY) bench/run.py
 
 lint: install-test
 	$(PY) -m ruff check .

@@ -5,6 +5,9 @@ Speakers come from the published demo experts and replies from the demo members
 waitlist can be tried at once. Idempotent: an event whose slug exists is
 left alone (slugs come from the event's number, never from the random generator). Events,
 interests, speakers and replies are inserted in bulk, with the counters set to match.
+
+With `rsvps` (the benchmark's large dataset), each event gets about `rsvps / count` replies
+from all the demo members, with places to match: some events fill up and have a waitlist.
 """
 
 from __future__ import annotations
@@ -105,8 +108,19 @@ TOWNS = [
 ]
 
 
-def seed(*, count: int, rng: random.Random, stdout) -> int:
-    """Create up to `count` demo events (skipping existing slugs); returns how many are new."""
+def seed(
+    *,
+    count: int,
+    rng: random.Random,
+    stdout,
+    pool_size: int | None = MEMBER_POOL,
+    rsvps: int | None = None,
+) -> int:
+    """Create up to `count` demo events (skipping existing slugs); returns how many are new.
+
+    Replies come from the first `pool_size` demo members (all of them when None): a dozen or
+    so an event, or about `rsvps / count` when `rsvps` is given.
+    """
     groups = list(Group.objects.published().order_by("pk"))
     wanted = [_plan(n, groups) for n in range(count)]
     existing = set(
@@ -117,15 +131,17 @@ def seed(*, count: int, rng: random.Random, stdout) -> int:
         return 0
     interests = dict(Interest.objects.values_list("name", "pk"))
     experts = list(Expert.objects.published().order_by("pk").values_list("pk", flat=True))
-    pool = list(
+    members = (
         User.objects.filter(
             is_active=True, email__startswith="member", email__endswith="@example.com"
         )
         .order_by("pk")
-        .values_list("pk", flat=True)[:MEMBER_POOL]
+        .values_list("pk", flat=True)
     )
+    pool = list(members if pool_size is None else members[:pool_size])
+    average = max(round(rsvps / count), 1) if rsvps is not None and count else None
     for start in range(0, len(missing), BATCH):
-        _seed_batch(missing[start : start + BATCH], interests, experts, pool, rng)
+        _seed_batch(missing[start : start + BATCH], interests, experts, pool, rng, average)
     if not pool:
         stdout.write("No demo members yet: the demo events have no replies.")
     return len(missing)
@@ -159,7 +175,7 @@ def _plan(n: int, groups: list[Group]) -> dict:
 
 
 @transaction.atomic
-def _seed_batch(batch, interests, experts, pool, rng: random.Random) -> None:
+def _seed_batch(batch, interests, experts, pool, rng: random.Random, average=None) -> None:
     now = timezone.localtime()
     events: list[Event] = []
     plans = []
@@ -168,7 +184,12 @@ def _seed_batch(batch, interests, experts, pool, rng: random.Random) -> None:
         start = (now + timedelta(days=plan["days"])).replace(
             hour=kind.hour, minute=30 if kind.hour < 12 else 0, second=0, microsecond=0
         )
-        capacity = FULL_EVENT_CAPACITY if plan["full"] else rng.choice([None, 12, 20, 30, 40])
+        if plan["full"]:
+            capacity = FULL_EVENT_CAPACITY
+        elif average is None:
+            capacity = rng.choice([None, 12, 20, 30, 40])
+        else:  # about one event in four fills up and has a waitlist
+            capacity = rng.choice([None, average // 2 + 1, average, 3 * average // 2, 2 * average])
         event = Event(
             title=plan["title"],
             slug=plan["slug"],
@@ -186,7 +207,10 @@ def _seed_batch(batch, interests, experts, pool, rng: random.Random) -> None:
             is_published=True,
         )
         # Replies are planned first, so the counters go in with the event itself.
-        plan["rsvps"] = _replies(event, plan, pool, rng, now)
+        if average is None or plan["full"]:
+            plan["rsvps"] = _replies(event, plan, pool, rng, now)
+        else:
+            plan["rsvps"] = _spread_replies(event, plan, pool, rng, now, average)
         events.append(event)
         plans.append(plan)
     created = Event.objects.bulk_create(events)
@@ -212,6 +236,54 @@ def _seed_batch(batch, interests, experts, pool, rng: random.Random) -> None:
     through.objects.bulk_create(links, ignore_conflicts=True)
     EventSpeaker.objects.bulk_create(speakers, ignore_conflicts=True)
     RSVP.objects.bulk_create(rsvps, batch_size=2000)
+
+
+def _spread_replies(
+    event: Event, plan: dict, pool: list[int], rng: random.Random, now, average: int
+) -> list[RSVP]:
+    """About `average` replies (four in five yes); past capacity, the yeses wait in line."""
+    if not pool:
+        return []
+    past = plan["days"] < 0
+    people = rng.sample(pool, k=min(len(pool), rng.randint((average + 1) // 2, 3 * average // 2)))
+    yes = round(len(people) * 0.8)
+    replied_at = min(now, event.starts_at) - timedelta(days=10)
+    rows, taken, waiting = [], 0, 0
+    for index, member_id in enumerate(people):
+        common = {"event": event, "member_id": member_id}
+        common |= {"created_at": replied_at, "updated_at": replied_at}
+        if index >= yes:
+            rows.append(RSVP(status=RSVP.Status.DECLINED, **common))
+            continue
+        if event.capacity is not None and taken + 1 > event.capacity:
+            waiting += 1
+            rows.append(
+                RSVP(
+                    status=RSVP.Status.WAITLISTED,
+                    waitlist_ticket=waiting,
+                    waitlisted_at=replied_at + timedelta(seconds=waiting),
+                    **common,
+                )
+            )
+            continue
+        guests = 1 if event.guests_allowed and rng.random() < 0.2 else 0
+        if event.capacity is not None and taken + 1 + guests > event.capacity:
+            guests = 0
+        taken += 1 + guests
+        attended = rng.choice([True, True, True, False, None]) if past else None
+        rows.append(
+            RSVP(
+                status=RSVP.Status.CONFIRMED,
+                guests=guests,
+                confirmed_at=replied_at,
+                attended=attended,
+                checked_in_at=event.starts_at if attended else None,
+                **common,
+            )
+        )
+    event.confirmed_places = taken
+    event.waitlist_tickets_issued = waiting
+    return rows
 
 
 def _replies(event: Event, plan: dict, pool: list[int], rng: random.Random, now) -> list[RSVP]:

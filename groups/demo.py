@@ -200,8 +200,25 @@ CONVERSATIONS = [
 ]
 
 
-def seed(*, count: int, rng: random.Random, stdout) -> int:
-    """Create up to `count` demo groups (skipping existing slugs); returns how many are new."""
+def sizes_for(members: int, groups: int) -> tuple[int, int]:
+    """Group sizes for a large network: each member in about two and a half groups."""
+    average = round(2.5 * members / groups) if groups else 0
+    return (10, max(40, 2 * average - 10))
+
+
+def seed(
+    *,
+    count: int,
+    rng: random.Random,
+    stdout,
+    pool_size: int | None = MEMBER_POOL,
+    sizes: tuple[int, int] = (6, 40),
+) -> int:
+    """Create up to `count` demo groups (skipping existing slugs); returns how many are new.
+
+    Members come from the first `pool_size` demo members (all of them when None), between
+    `sizes[0]` and `sizes[1]` a group.
+    """
     wanted = _wanted(count, rng)
     existing = set(
         Group.objects.filter(slug__in=[slugify(g.name) for g in wanted]).values_list(
@@ -212,15 +229,16 @@ def seed(*, count: int, rng: random.Random, stdout) -> int:
     if not missing:
         return 0
     interests = dict(Interest.objects.values_list("name", "pk"))
-    pool = list(
+    members = (
         User.objects.filter(
             is_active=True, email__startswith="member", email__endswith="@example.com"
         )
         .order_by("pk")
-        .values_list("pk", flat=True)[:MEMBER_POOL]
+        .values_list("pk", flat=True)
     )
+    pool = list(members if pool_size is None else members[:pool_size])
     for start in range(0, len(missing), BATCH):
-        _seed_batch(missing[start : start + BATCH], interests, pool, rng)
+        _seed_batch(missing[start : start + BATCH], interests, pool, rng, sizes)
     if not pool:
         stdout.write("No demo members yet: the demo groups have no members or discussion.")
     return len(missing)
@@ -248,7 +266,9 @@ def _wanted(count: int, rng: random.Random) -> list[DemoGroup]:
 
 
 @transaction.atomic
-def _seed_batch(batch: list[DemoGroup], interests: dict, pool: list[int], rng) -> None:
+def _seed_batch(
+    batch: list[DemoGroup], interests: dict, pool: list[int], rng, sizes: tuple[int, int]
+) -> None:
     now = timezone.now()
     Group.objects.bulk_create(
         [
@@ -280,7 +300,7 @@ def _seed_batch(batch: list[DemoGroup], interests: dict, pool: list[int], rng) -
     memberships = []
     people: dict[int, list[int]] = {}
     for group in groups.values():
-        chosen = rng.sample(pool, k=min(len(pool), rng.randint(6, 40)))
+        chosen = rng.sample(pool, k=min(len(pool), rng.randint(*sizes)))
         people[group.pk] = chosen
         for index, user_id in enumerate(chosen):
             memberships.append(
