@@ -574,7 +574,12 @@ def machine() -> dict:
             model = line.split(":", 1)[1].strip()
             break
     commit = run(["git", "rev-parse", "--short", "HEAD"], check=False).strip() or "unknown"
-    dirty = run(["git", "status", "--porcelain", "--untracked-files=no"], check=False).strip()
+    # Changes other than to the document this run writes (it differs after every run).
+    output = str(Path(setting("BENCH_OUTPUT", "docs/benchmarks.md")))
+    dirty = run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", f":!{output}"],
+        check=False,
+    ).strip()
     return {
         "commit": commit + (" (with uncommitted changes)" if dirty else ""),
         "cores": os.cpu_count(),
