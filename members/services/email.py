@@ -79,12 +79,13 @@ def _members_mail_locked(user_ids: list[int]):
         yield
         return
     in_transaction = connection.in_atomic_block
-    function = "pg_advisory_xact_lock" if in_transaction else "pg_advisory_lock"
+    lock = (
+        "SELECT count(pg_advisory_xact_lock(%s, key)) FROM unnest(%s::int[]) AS key"
+        if in_transaction
+        else "SELECT count(pg_advisory_lock(%s, key)) FROM unnest(%s::int[]) AS key"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count({function}(%s, key)) FROM unnest(%s::int[]) AS key",  # noqa: S608
-            [MAIL_LOCK_NAMESPACE, keys],
-        )
+        cursor.execute(lock, [MAIL_LOCK_NAMESPACE, keys])
     try:
         yield
     finally:
