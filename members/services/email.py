@@ -355,43 +355,30 @@ def _chunk_send(delivery_ids: list[int], mailer, report: SendReport) -> None:
             else:
                 delivery = deliveries[delivery_id]
                 subscription = subscriptions.get((delivery.user_id, delivery.stream))
-                outcome = _member_delivery_send(
+                reason = _member_skip_reason(
+                    delivery,
+                    delivery.user,
+                    suppressed=delivery.to_email.lower() in suppressed,
+                    subscription=subscription,
+                )
+                outcome = _render_and_send(
                     delivery,
                     mailer,
-                    subscription=subscription,
-                    suppressed=delivery.to_email.lower() in suppressed,
+                    reason,
+                    opted_in_at=subscription.confirmed_at if subscription else None,
                 )
             report.outcomes[delivery_id] = outcome
 
 
-def _member_delivery_send(
-    delivery: EmailDelivery, mailer, *, subscription: StreamSubscription | None, suppressed: bool
-) -> Outcome:
-    """Check and send one member's message while the chunk holds the member's mail lock."""
-    user = delivery.user
-    if suppressed:
-        reason = "address suppressed"
-    elif delivery.stream and not user.is_active:
-        reason = "no such member"
-    elif delivery.stream and (
-        stream_subscription_status(subscription, STREAMS[delivery.stream])
-        != StreamSubscription.Status.SUBSCRIBED
-    ):
-        reason = "member is not subscribed to this stream"
-    else:
-        reason = ""
+def _render_and_send(delivery: EmailDelivery, mailer, reason: str, **message_options) -> Outcome:
+    """Skip with `reason` if there is one, else render and send; record the outcome."""
     try:
         content = None if reason else emails.render(delivery)
     except LookupError as error:  # no renderer: a bug, not worth retrying
         return _finish(delivery, EmailDelivery.Status.FAILED, str(error))
     if reason or content is None:
         return _finish(delivery, EmailDelivery.Status.SKIPPED, reason or "nothing to send")
-    return _deliver(
-        delivery,
-        mailer,
-        content,
-        opted_in_at=subscription.confirmed_at if subscription else None,
-    )
+    return _deliver(delivery, mailer, content, **message_options)
 
 
 def _deliver(delivery: EmailDelivery, mailer, content, **message_options) -> Outcome:
@@ -426,31 +413,47 @@ def delivery_send_one(*, delivery_id: int, mailer) -> Outcome:
             # Holding the member's row means an unsubscribe waits for this send to finish,
             # and a send after the unsubscribe commits sees it.
             user = User.objects.select_for_update().filter(pk=delivery.user_id).first()
-        reason = _skip_reason(delivery, user)
-        try:
-            content = None if reason else emails.render(delivery)
-        except LookupError as error:  # no renderer: a bug, not worth retrying
-            return _finish(delivery, EmailDelivery.Status.FAILED, str(error))
-        if reason or content is None:
-            return _finish(delivery, EmailDelivery.Status.SKIPPED, reason or "nothing to send")
-        return _deliver(delivery, mailer, content)
+        return _render_and_send(delivery, mailer, _skip_reason(delivery, user))
 
 
 def _skip_reason(delivery: EmailDelivery, user: User | None) -> str:
-    if SuppressedAddress.objects.filter(email__iexact=delivery.to_email).exists():
+    """Why not to send `delivery` now, or "": one message's checks, a query each."""
+    suppressed = SuppressedAddress.objects.filter(email__iexact=delivery.to_email).exists()
+    if delivery.user_id is None:  # a guest, invited by address
+        if suppressed:
+            return "address suppressed"
+        if delivery.stream and (
+            AddressOptOut.objects.filter(
+                email__iexact=delivery.to_email, stream=delivery.stream
+            ).exists()
+        ):
+            return "address opted out of this stream"
+        return ""
+    subscription = (
+        StreamSubscription.objects.filter(user_id=delivery.user_id, stream=delivery.stream).first()
+        if delivery.stream
+        else None
+    )
+    return _member_skip_reason(delivery, user, suppressed=suppressed, subscription=subscription)
+
+
+def _member_skip_reason(
+    delivery: EmailDelivery,
+    user: User | None,
+    *,
+    suppressed: bool,
+    subscription: StreamSubscription | None,
+) -> str:
+    """Why not to send a member's message now, or "", from what the caller has read."""
+    if suppressed:
         return "address suppressed"
     if delivery.stream:
-        from members.selectors import stream_is_on
-
-        if delivery.user_id is None:  # a guest, invited by address
-            if AddressOptOut.objects.filter(
-                email__iexact=delivery.to_email, stream=delivery.stream
-            ).exists():
-                return "address opted out of this stream"
-            return ""
         if user is None or not user.is_active:
             return "no such member"
-        if not stream_is_on(user, delivery.stream):
+        if (
+            stream_subscription_status(subscription, STREAMS[delivery.stream])
+            != StreamSubscription.Status.SUBSCRIBED
+        ):
             return "member is not subscribed to this stream"
     return ""
 
