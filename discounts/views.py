@@ -32,12 +32,10 @@ def offer_list(request):
         interest_slug=request.GET.get("interest", "")[:60],
         page_number=request.GET.get("page"),
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "discounts/offer_list.html",
-        {"catalogue": data, "page": data.page, "query": query.urlencode()},
+        {"catalogue": data, "page": data.page},
     )
 
 

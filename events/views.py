@@ -78,10 +78,6 @@ def event_list(request):
     for_you = user.is_authenticated and request.GET.get("order") == "for-you"
     events = selectors.event_list(viewer=user, filters=filters, for_you=for_you)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    order_query = query.copy()
-    order_query.pop("order", None)
     return render(
         request,
         "events/event_list.html",
@@ -91,8 +87,6 @@ def event_list(request):
             "events": page.object_list,
             "filtered": bool(filters),
             "for_you": for_you,
-            "query": query.urlencode(),
-            "order_query": order_query.urlencode(),
             "can_organise": selectors.can_organise(user),
             "show_group_filter": bool(groups),
         },

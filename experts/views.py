@@ -28,8 +28,6 @@ def expert_list(request):
     if region := filters.get("region"):
         experts = experts.travelling_to(region)
     page = Paginator(experts, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "experts/expert_list.html",
@@ -40,7 +38,6 @@ def expert_list(request):
             "interest": filters.get("interest"),
             "region": filters.get("region"),
             "filtered": bool(filters),
-            "query": query.urlencode(),
         },
     )
 

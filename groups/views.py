@@ -32,12 +32,6 @@ MEMBERS_PER_PAGE = 48
 _NEVER_PAID = {Membership.Status.NONE, Membership.Status.INCOMPLETE}
 
 
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 def group_list(request):
     cities = selectors.group_cities()
     form = GroupFilterForm(request.GET or None, cities=cities)
@@ -77,7 +71,6 @@ def group_list(request):
             "show_recommended": show_recommended,
             "recommended": recommended,
             "has_interests": has_interests,
-            "query": _query_without_page(request),
         },
     )
 

@@ -328,15 +328,12 @@ def directory(request):
     except ValueError:
         number = 1
     page = directory_page(viewer=request.user, mine=mine, number=number, **filters)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "members/directory.html",
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
             "filtered": any(filters.values()),
         },
     )
