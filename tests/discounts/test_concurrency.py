@@ -5,14 +5,11 @@ negative controls turn the lock off (and, for one, drop the cap's CHECK constrai
 that these tests can fail: without the lock, the same burst gives out more than the cap.
 """
 
-import threading
-from contextlib import contextmanager
-
 import pytest
-from django.db import connection, connections
 
 from discounts import services
 from discounts.models import Code, Offer, Redemption
+from tests import concurrency
 from tests.discounts.factories import OfferFactory, pool_codes
 from tests.members.factories import UserFactory, make_active_member
 
@@ -32,27 +29,7 @@ def members(count: int) -> list:
 
 
 def burst(calls) -> list[tuple[str, object]]:
-    """Run every call at once, each in its own thread and connection; returns outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[tuple[str, object]] = [("missing", None)] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=20)
-            outcomes[index] = ("ok", call())
-        except services.RedemptionError as error:
-            outcomes[index] = ("refused", error)
-        except Exception as error:
-            outcomes[index] = ("error", error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return outcomes
+    return concurrency.burst(calls, refused=services.RedemptionError)
 
 
 def kinds(outcomes) -> dict[str, int]:
@@ -66,20 +43,15 @@ def redeem_call(offer, member):
     return lambda: services.offer_redeem(offer=offer, member=member)
 
 
-@contextmanager
+def _reset():
+    """What a negative control wrote, undone so the constraint can come back."""
+    Redemption.objects.all().delete()
+    Code.objects.all().delete()
+    Offer.objects.update(redeemed_count=0)
+
+
 def without_constraint(model, name: str):
-    """Drop a CHECK constraint for the length of a negative-control test, then restore it."""
-    constraint = next(c for c in model._meta.constraints if c.name == name)
-    with connection.schema_editor() as editor:
-        editor.remove_constraint(model, constraint)
-    try:
-        yield
-    finally:
-        Redemption.objects.all().delete()
-        Code.objects.all().delete()
-        model.objects.update(redeemed_count=0)
-        with connection.schema_editor() as editor:
-            editor.add_constraint(model, constraint)
+    return concurrency.without_constraint(model, name, reset=_reset)
 
 
 @pytest.fixture

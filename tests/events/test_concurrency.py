@@ -6,11 +6,7 @@ drops the capacity's CHECK constraint, to show that these tests can fail: withou
 the same burst overbooks.
 """
 
-import threading
-from contextlib import contextmanager
-
 import pytest
-from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from zeal import zeal_ignore
@@ -18,6 +14,7 @@ from zeal import zeal_ignore
 from events import services
 from events.models import RSVP, Event
 from members.models import EmailDelivery
+from tests import concurrency
 from tests.conftest import message_text
 from tests.events.factories import EventFactory, active_member, statuses
 
@@ -28,27 +25,7 @@ CAPACITY = 5
 
 
 def burst(calls) -> list[tuple[str, object]]:
-    """Run every call at once, each in its own thread and connection; returns outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[tuple[str, object]] = [("missing", None)] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=20)
-            outcomes[index] = ("ok", call())
-        except services.RsvpError as error:
-            outcomes[index] = ("refused", error)
-        except Exception as error:
-            outcomes[index] = ("error", error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return outcomes
+    return concurrency.burst(calls, refused=services.RsvpError)
 
 
 def signed_in(user) -> Client:
@@ -74,19 +51,14 @@ def waitlist_positions(event) -> list[int]:
     return sorted(services.waitlist_position(r) for r in waiting)
 
 
-@contextmanager
+def _reset():
+    """What a negative control wrote, undone so the constraint can come back."""
+    RSVP.objects.all().delete()
+    Event.objects.update(confirmed_places=0)
+
+
 def without_constraint(model, name: str):
-    """Drop a CHECK constraint for a negative-control test, then put it back."""
-    constraint = next(c for c in model._meta.constraints if c.name == name)
-    with connection.schema_editor() as editor:
-        editor.remove_constraint(model, constraint)
-    try:
-        yield
-    finally:
-        RSVP.objects.all().delete()
-        Event.objects.update(confirmed_places=0)
-        with connection.schema_editor() as editor:
-            editor.add_constraint(model, constraint)
+    return concurrency.without_constraint(model, name, reset=_reset)
 
 
 @pytest.fixture
