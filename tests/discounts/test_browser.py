@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from discounts import demo
 from discounts.models import Offer, Redemption
+from tests.browser import serious_violations, sign_in
 from tests.discounts.factories import OfferFactory, PartnerFactory, pool_codes
-from tests.members.factories import PASSWORD, UserFactory, interests, make_active_member
+from tests.members.factories import UserFactory, interests, make_active_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,27 +24,10 @@ def shots_dir(tmp_path: Path) -> Path:
     return path
 
 
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").last.click()
-    page.wait_for_url("**/settings/profile/")
-
-
 def active_member(**kwargs):
     user = UserFactory(**kwargs)
     make_active_member(user)
     return user
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_redeem_again_all_claimed_and_the_partner_confirms_without_a_name(live_server, browser):

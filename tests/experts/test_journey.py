@@ -3,28 +3,16 @@
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from experts.models import Credential, ExpertRequest
 from members.models import Interest
+from tests.browser import serious_violations, sign_in, submit
 from tests.conftest import message_text, wait_until
 from tests.experts.conftest import give_mfa, totp_code
 from tests.experts.factories import ExpertFactory, ExpertRequestFactory, future_date, region
 from tests.members.factories import PASSWORD, UserFactory, make_active_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def submit(page) -> None:
-    page.locator("main form button[type=submit]").last.click()
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    submit(page)
-    page.wait_for_url("**/settings/profile/")
 
 
 def sign_in_staff(page, live_server, user, secret: str) -> None:
@@ -36,15 +24,6 @@ def sign_in_staff(page, live_server, user, secret: str) -> None:
     page.fill("input[name=code]", totp_code(secret))
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url("**/settings/profile/")
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.fixture

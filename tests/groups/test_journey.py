@@ -1,30 +1,13 @@
 """A member picks interests, sees the recommended group and why, joins, and posts."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from groups.models import Post
+from tests.browser import serious_violations, sign_in
 from tests.groups.factories import GroupFactory, add_member, interest, named
-from tests.members.factories import PASSWORD, UserFactory, make_active_member
+from tests.members.factories import UserFactory, make_active_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").last.click()
-    page.wait_for_url("**/settings/profile/")
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_pick_interests_see_the_reason_join_and_post(live_server, page):

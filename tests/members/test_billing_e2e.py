@@ -6,8 +6,9 @@ import pytest
 from django.conf import settings
 
 from members.models import Membership, User
+from tests.browser import sign_in
 from tests.conftest import message_text, wait_until
-from tests.members.factories import PASSWORD, UserFactory
+from tests.members.factories import UserFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,14 +23,6 @@ def standin(stripe_standin, live_server):
         webhook_url=f"{live_server.url}/billing/webhook/", secret=settings.STRIPE_WEBHOOK_SECRET
     )
     return stripe_standin
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").last.click()
-    page.wait_for_url("**/settings/profile/")
 
 
 def pay(page, card: str) -> None:

@@ -3,21 +3,17 @@
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from members.models import User
+from tests.browser import serious_violations, sign_in, submit
 from tests.conftest import message_text
-from tests.members.factories import PASSWORD, UserFactory
+from tests.members.factories import UserFactory
 
 pytestmark = [
     pytest.mark.browser,
     # The browser talks to a live server thread, so the data must really be committed.
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def submit(page) -> None:
-    page.locator("main form button[type=submit]").last.click()
 
 
 def test_sign_up_confirm_sign_in_and_fill_in_profile_and_interests(live_server, page, smtp_server):
@@ -72,23 +68,6 @@ def test_too_few_interests_are_explained_in_the_browser(live_server, page):
 
     page.get_by_text(re.compile("Pick at least 3 interests")).first.wait_for()
     assert user.profile.interests.count() == 0
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    submit(page)
-    page.wait_for_url("**/settings/profile/")
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("width", [360, 1280])
