@@ -77,6 +77,7 @@ def form(kwargs: str, get: tuple, post: tuple, data: dict) -> Row:
 # Redirect targets used in many rows.
 SIGNED_IN = "->/settings/profile/"  # allauth's "you're signed in already"
 REAUTH = "->/accounts/reauthenticate/"  # allauth's "confirm it's you" before MFA changes
+REAUTH_CODE = "->/accounts/reauthenticate/code/"  # no code asked for yet
 PW_CHANGE = "->/accounts/password/change/"
 INTROS = "->/members/intros/"
 GROUP = "->/groups/{group}/"
@@ -122,6 +123,9 @@ MATRIX: dict[str, Row] = {
         data={"email": "brand.new@example.net", "password1": NEW_PASSWORD,
               "password2": NEW_PASSWORD}),
     "account_reauthenticate": page("", L, 200, 200, 200, 200, 200, 200),
+    # allauth 65.22: "confirm it's you" with a code sent by email instead of the password.
+    "account_request_reauthentication_code": page("", L, 200, 200, 200, 200, 200, 200),
+    "account_confirm_reauthentication_code": page("", L, *[REAUTH_CODE] * 6),
     # allauth refuses a new address on an account with two-factor authentication (staff).
     "account_email": form(
         "",
