@@ -246,7 +246,10 @@ if env.str("EMAIL_URL", default=""):
     _email = env.email_url("EMAIL_URL")
     MAILERS = {
         "default": {
-            "BACKEND": _email["EMAIL_BACKEND"],
+            # Django's SMTP backend, with a fast encoder for ordinary messages (members/mime.py).
+            "BACKEND": "members.mime.EmailBackend"
+            if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+            else _email["EMAIL_BACKEND"],
             "OPTIONS": {
                 "host": _email.get("EMAIL_HOST") or "127.0.0.1",
                 "port": _email.get("EMAIL_PORT") or 25,

@@ -150,7 +150,7 @@ def smtp_server(_smtp_controller, settings):
     """Route Django's mail to an aiosmtpd server in this process; yields its inbox."""
     settings.MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "BACKEND": "members.mime.EmailBackend",  # as in production
             "OPTIONS": {
                 "host": _smtp_controller.hostname,
                 "port": _smtp_controller.port,
