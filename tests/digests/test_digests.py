@@ -222,3 +222,43 @@ def test_upcoming_events_of_my_groups_and_their_speakers_are_in_the_digest(
     assert "Dr Ada Example" in text
     assert "Far-off gala" not in text
     assert "Someone else's social" not in text
+
+
+def test_a_member_opts_in_confirms_joins_a_group_and_gets_one_digest_for_the_week(
+    client, smtp_server, django_capture_on_commit_callbacks
+):
+    """The issue's "done when", as a member does it: the settings page, the confirmation
+    link in the email, the group's Join button, then the weekly run (twice)."""
+    import re
+
+    from tests.events.factories import EventFactory, in_days
+
+    member = UserFactory()
+    make_active_member(member)
+    member.profile.interests.set([interest("marketing")])
+    OfferFactory(title="Half-price print run", interests=[interest("marketing")])
+    group = GroupFactory(name="Harrogate Walking Founders", interests=[interest("yoga")])
+    EventFactory(title="Walk and talk on the Stray", group=group, starts_at=in_days(4))
+    client.force_login(member)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/settings/email/", {"digest": "on", "frequency": "weekly"})
+    [confirmation] = smtp_server.to(member.email)
+    link = re.search(r"http://testserver(/settings/email/confirm/\S+/)", message_text(confirmation))
+    client.post(link.group(1))
+    assert client.post(f"/groups/{group.slug}/join/").status_code == 302
+    smtp_server.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_digests", frequency="weekly")
+    [digest] = smtp_server.to(member.email)
+    text = message_text(digest)
+    assert "Walk and talk on the Stray" in text  # the event of the group they joined
+    assert "Half-price print run" in text  # this month's offer for their interest
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    html = digest.get_body(("html",)).get_content()
+    assert "Walk and talk on the Stray" in html and "style=" in html  # CSS inlined
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_digests", frequency="weekly")
+    assert len(smtp_server.to(member.email)) == 1  # the same week: nothing more
