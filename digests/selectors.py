@@ -7,16 +7,19 @@ the batch's interests and group memberships load once, and matching happens in m
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import islice
 
+from django.conf import settings
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from discounts.models import Offer
-from events.models import Event
+from events.models import Event, EventSpeaker
 from groups.models import Group, GroupMembership
 from members.email_streams import DigestFrequency, Stream
 from members.models import Membership, Profile, StreamSubscription, SuppressedAddress, User
@@ -66,9 +69,22 @@ def eligible_members(frequency: str, *, now: datetime | None = None):
 
 
 def _absolute(path: str) -> str:
-    from django.conf import settings
-
     return settings.SITE_URL + path
+
+
+def _slug_url(name: str, slug: str) -> str:
+    """The absolute URL of a page named `name` for `slug`, without a reverse() per item."""
+    prefix, suffix = _slug_pattern(
+        name, settings.SITE_URL, settings.ROOT_URLCONF, get_script_prefix()
+    )
+    return f"{prefix}{slug}{suffix}"
+
+
+@functools.lru_cache(maxsize=32)
+def _slug_pattern(name: str, site_url: str, urlconf: str, script_prefix: str) -> tuple[str, str]:
+    marker = "slug-placeholder"  # slugs need no quoting, so the rest of the URL is the same
+    prefix, suffix = reverse(name, kwargs={"slug": marker}).split(marker)
+    return site_url + prefix, suffix
 
 
 def digest_contents(
@@ -90,64 +106,113 @@ def digest_contents(
     ):
         groups_of[user_id].add(group_id)
 
-    sections = [
-        _event_candidates(now, window_end),
-        _group_candidates(now - WINDOW[frequency]),
-        _offer_candidates(today),
-    ]
+    events = _Index(_event_candidates(now, window_end), "group_id")
+    new_groups = _Index(_group_candidates(now - WINDOW[frequency]))
+    offers = _Index(_offer_candidates(today))
+    speaking = {k for k, event in enumerate(events.items) if event["speakers"]}
     contents = {}
     for user in users:
-        content = DigestContent()
         mine, joined = interests_of[user.pk], groups_of[user.pk]
-        for event in sections[0]:
-            if event["group_id"] in joined or mine & event["interest_ids"]:
-                content.events.append(event["item"])
-                for speaker in event["speakers"]:
-                    if speaker not in content.experts:
-                        content.experts.append(speaker)
-        content.groups = [
-            g["item"] for g in sections[1] if g["id"] not in joined and mine & g["interest_ids"]
-        ]
-        content.offers = [o["item"] for o in sections[2] if mine & o["interest_ids"]]
-        for name in ("events", "groups", "offers", "experts"):
-            setattr(content, name, getattr(content, name)[:MAX_PER_SECTION])
+        matched = events.matching(mine, groups=joined)
+        content = DigestContent(events=[events.items[k]["item"] for k in matched[:MAX_PER_SECTION]])
+        for k in sorted(speaking.intersection(matched)):
+            for speaker in events.items[k]["speakers"]:
+                if speaker not in content.experts:
+                    content.experts.append(speaker)
+            if len(content.experts) >= MAX_PER_SECTION:
+                break
+        content.experts = content.experts[:MAX_PER_SECTION]
+        content.groups = list(
+            islice(
+                (
+                    new_groups.items[k]["item"]
+                    for k in new_groups.matching(mine)
+                    if new_groups.items[k]["id"] not in joined
+                ),
+                MAX_PER_SECTION,
+            )
+        )
+        content.offers = [offers.items[k]["item"] for k in offers.matching(mine)[:MAX_PER_SECTION]]
         contents[user.pk] = content
     return contents
 
 
+class _Index:
+    """A section's candidates, in their order, looked up by interest (and by group).
+
+    Matching a member is then a few set unions of the positions of their interests' and
+    groups' candidates, instead of a pass over every candidate for every member.
+    """
+
+    def __init__(self, items: list[dict], group_key: str = ""):
+        self.items = items
+        self.by_interest: dict[int, list[int]] = {}
+        self.by_group: dict[int, list[int]] = {}
+        for position, item in enumerate(items):
+            for interest_id in item["interest_ids"]:
+                self.by_interest.setdefault(interest_id, []).append(position)
+            if group_key and item[group_key] is not None:
+                self.by_group.setdefault(item[group_key], []).append(position)
+
+    def matching(self, interest_ids: set[int], *, groups: set[int] = frozenset()) -> list[int]:
+        """Positions of the candidates sharing an interest or in one of `groups`, in order."""
+        found: set[int] = set()
+        for interest_id in interest_ids:
+            found.update(self.by_interest.get(interest_id, ()))
+        for group_id in groups:
+            found.update(self.by_group.get(group_id, ()))
+        return sorted(found)
+
+
 def _event_candidates(start: datetime, end: datetime) -> list[dict]:
-    events = (
+    """Events in the window, with their interests and published speakers in the site's order.
+
+    Plain rows, not model instances: a busy week has a thousand events, and this runs once a
+    batch."""
+    events = list(
         Event.objects.filter(is_published=True, is_cancelled=False, starts_at__gte=start)
         .filter(starts_at__lt=end)
-        .select_related("group")
-        .prefetch_related("interests", "speakers")
         .order_by("starts_at", "pk")
+        .values("pk", "slug", "title", "starts_at", "venue_name", "group_id", "group__name")
     )
+    ids = [event["pk"] for event in events]
+    interests: dict[int, set[int]] = {pk: set() for pk in ids}
+    for event_id, interest_id in Event.interests.through.objects.filter(
+        event_id__in=ids
+    ).values_list("event_id", "interest_id"):
+        interests[event_id].add(interest_id)
+    speakers: dict[int, list[tuple]] = {pk: [] for pk in ids}
+    for event_id, *expert in (
+        EventSpeaker.objects.filter(event_id__in=ids, expert__is_published=True)
+        .order_by("position", "pk")
+        .values_list("event_id", "expert__name", "expert__headline", "expert__slug")
+    ):
+        speakers[event_id].append(expert)
     candidates = []
     for event in events:
-        url = _absolute(reverse("events:detail", kwargs={"slug": event.slug}))
-        when = date_format(timezone.localtime(event.starts_at), "l j F, H:i")
+        url = _slug_url("events:detail", event["slug"])
+        when = date_format(timezone.localtime(event["starts_at"]), "l j F, H:i")
         candidates.append(
             {
-                "group_id": event.group_id,
-                "interest_ids": {i.pk for i in event.interests.all()},
+                "group_id": event["group_id"],
+                "interest_ids": interests[event["pk"]],
                 "item": {
-                    "title": event.title,
+                    "title": event["title"],
                     "url": url,
                     "rsvp_url": f"{url}#rsvp",
                     "when": when,
-                    "place": event.venue_name,
-                    "group": event.group.name if event.group else "",
+                    "place": event["venue_name"],
+                    "group": event["group__name"] or "",
                 },
                 "speakers": [
                     {
-                        "name": expert.name,
-                        "headline": expert.headline,
-                        "url": _absolute(expert.get_absolute_url()),
-                        "event": event.title,
+                        "name": name,
+                        "headline": headline,
+                        "url": _slug_url("experts:detail", slug),
+                        "event": event["title"],
                         "when": when,
                     }
-                    for expert in event.speakers.all()
+                    for name, headline, slug in speakers[event["pk"]]
                 ],
             }
         )
@@ -155,21 +220,26 @@ def _event_candidates(start: datetime, end: datetime) -> list[dict]:
 
 
 def _group_candidates(since: datetime) -> list[dict]:
-    groups = (
+    groups = list(
         Group.objects.published()
         .filter(created_at__gte=since)
-        .prefetch_related("interests")
         .order_by("-created_at", "pk")
+        .values("pk", "name", "slug", "summary", "city")
     )
+    interests: dict[int, set[int]] = {group["pk"]: set() for group in groups}
+    for group_id, interest_id in Group.interests.through.objects.filter(
+        group_id__in=list(interests)
+    ).values_list("group_id", "interest_id"):
+        interests[group_id].add(interest_id)
     return [
         {
-            "id": group.pk,
-            "interest_ids": {i.pk for i in group.interests.all()},
+            "id": group["pk"],
+            "interest_ids": interests[group["pk"]],
             "item": {
-                "name": group.name,
-                "url": _absolute(group.get_absolute_url()),
-                "summary": group.summary,
-                "city": group.city,
+                "name": group["name"],
+                "url": _slug_url("groups:detail", group["slug"]),
+                "summary": group["summary"],
+                "city": group["city"],
             },
         }
         for group in groups
@@ -177,20 +247,24 @@ def _group_candidates(since: datetime) -> list[dict]:
 
 
 def _offer_candidates(today: date) -> list[dict]:
-    offers = (
+    offers = list(
         Offer.objects.current(today=today)
-        .select_related("partner")
-        .prefetch_related("interests")
         .order_by("-featured", "valid_until", "pk")
+        .values("pk", "title", "slug", "valid_until", "partner__name")
     )
+    interests: dict[int, set[int]] = {offer["pk"]: set() for offer in offers}
+    for offer_id, interest_id in Offer.interests.through.objects.filter(
+        offer_id__in=list(interests)
+    ).values_list("offer_id", "interest_id"):
+        interests[offer_id].add(interest_id)
     return [
         {
-            "interest_ids": {i.pk for i in offer.interests.all()},
+            "interest_ids": interests[offer["pk"]],
             "item": {
-                "title": offer.title,
-                "partner": offer.partner.name,
-                "url": _absolute(offer.get_absolute_url()),
-                "until": date_format(offer.valid_until, "j F"),
+                "title": offer["title"],
+                "partner": offer["partner__name"],
+                "url": _slug_url("discounts:detail", offer["slug"]),
+                "until": date_format(offer["valid_until"], "j F"),
             },
         }
         for offer in offers

@@ -208,8 +208,12 @@ def test_upcoming_events_of_my_groups_and_their_speakers_are_in_the_digest(
     group = GroupFactory(name="Leeds Breakfast Club", interests=[interest("sales")])
     add_member(group, reader)
     speaker = ExpertFactory(name="Dr Ada Example")
-    event = EventFactory(title="Spring breakfast", group=group, starts_at=in_days(3))
-    event.speakers.set([speaker])
+    second = ExpertFactory(name="Aaron Second")  # first by name, second on the bill
+    draft = ExpertFactory(name="Not Yet Announced", is_published=False)
+    event = EventFactory(
+        title="Spring breakfast", group=group, starts_at=in_days(3), speakers=[speaker, second]
+    )
+    event.speaker_links.create(expert=draft, position=9)
     EventFactory(title="Far-off gala", group=group, starts_at=in_days(40))
     EventFactory(title="Someone else's social", starts_at=in_days(2))
 
@@ -219,7 +223,8 @@ def test_upcoming_events_of_my_groups_and_their_speakers_are_in_the_digest(
     text = message_text(message)
     assert "Spring breakfast" in text
     assert f"/events/{event.slug}/#rsvp" in text
-    assert "Dr Ada Example" in text
+    assert text.index("Dr Ada Example") < text.index("Aaron Second")  # the site's order
+    assert "Not Yet Announced" not in text  # only published experts, as on the site
     assert "Far-off gala" not in text
     assert "Someone else's social" not in text
 
