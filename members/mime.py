@@ -195,22 +195,21 @@ def _now() -> str:
 class EmailBackend(smtp.EmailBackend):
     """Django's SMTP backend, writing ordinary messages with `encode()`."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._envelope_from: dict[str, str] = {}  # the sender, checked once
+
     def _send(self, email_message):
         encoded = encode(email_message)
         if encoded is None:
             return super()._send(email_message)
-        from_email = _envelope_from(self, str(email_message.from_email))
+        sender = str(email_message.from_email)
+        if sender not in self._envelope_from:
+            self._envelope_from[sender] = self.prep_address(sender)
         try:
-            self.connection.sendmail(from_email, [email_message.to[0]], encoded)
+            self.connection.sendmail(self._envelope_from[sender], [email_message.to[0]], encoded)
         except smtp.smtplib.SMTPException:
             if not self.fail_silently:
                 raise
             return False
         return True
-
-
-def _envelope_from(backend: EmailBackend, from_email: str) -> str:
-    cache = backend.__dict__.setdefault("_envelope_from", {})
-    if from_email not in cache:
-        cache[from_email] = backend.prep_address(from_email)
-    return cache[from_email]
