@@ -68,10 +68,6 @@ def eligible_members(frequency: str, *, now: datetime | None = None):
     )
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
-
-
 def _slug_url(name: str, slug: str) -> str:
     """The absolute URL of a page named `name` for `slug`, without a reverse() per item."""
     prefix, suffix = _slug_pattern(
