@@ -160,6 +160,17 @@ class _Index:
         return sorted(found)
 
 
+def _interest_ids(model, ids: list[int]) -> dict[int, set[int]]:
+    """The interests of each of `model`'s rows `ids` (its `interests` field), in one query."""
+    column = f"{model._meta.model_name}_id"  # the auto-created through table's column
+    interests: dict[int, set[int]] = {pk: set() for pk in ids}
+    for pk, interest_id in model.interests.through.objects.filter(
+        **{f"{column}__in": ids}
+    ).values_list(column, "interest_id"):
+        interests[pk].add(interest_id)
+    return interests
+
+
 def _event_candidates(start: datetime, end: datetime) -> list[dict]:
     """Events in the window, with their interests and published speakers in the site's order.
 
@@ -172,11 +183,7 @@ def _event_candidates(start: datetime, end: datetime) -> list[dict]:
         .values("pk", "slug", "title", "starts_at", "venue_name", "group_id", "group__name")
     )
     ids = [event["pk"] for event in events]
-    interests: dict[int, set[int]] = {pk: set() for pk in ids}
-    for event_id, interest_id in Event.interests.through.objects.filter(
-        event_id__in=ids
-    ).values_list("event_id", "interest_id"):
-        interests[event_id].add(interest_id)
+    interests = _interest_ids(Event, ids)
     speakers: dict[int, list[tuple]] = {pk: [] for pk in ids}
     for event_id, *expert in (
         EventSpeaker.objects.filter(event_id__in=ids, expert__is_published=True)
@@ -222,11 +229,7 @@ def _group_candidates(since: datetime) -> list[dict]:
         .order_by("-created_at", "pk")
         .values("pk", "name", "slug", "summary", "city")
     )
-    interests: dict[int, set[int]] = {group["pk"]: set() for group in groups}
-    for group_id, interest_id in Group.interests.through.objects.filter(
-        group_id__in=list(interests)
-    ).values_list("group_id", "interest_id"):
-        interests[group_id].add(interest_id)
+    interests = _interest_ids(Group, [group["pk"] for group in groups])
     return [
         {
             "id": group["pk"],
@@ -248,11 +251,7 @@ def _offer_candidates(today: date) -> list[dict]:
         .order_by("-featured", "valid_until", "pk")
         .values("pk", "title", "slug", "valid_until", "partner__name")
     )
-    interests: dict[int, set[int]] = {offer["pk"]: set() for offer in offers}
-    for offer_id, interest_id in Offer.interests.through.objects.filter(
-        offer_id__in=list(interests)
-    ).values_list("offer_id", "interest_id"):
-        interests[offer_id].add(interest_id)
+    interests = _interest_ids(Offer, [offer["pk"] for offer in offers])
     return [
         {
             "interest_ids": interests[offer["pk"]],
