@@ -1,7 +1,7 @@
 """A fast wire encoding for the outbox's ordinary messages, and the SMTP backend that uses it.
 
 Django's `EmailMessage.message()` builds the message with the modern `email` API, which
-parses every header into a structured object and folds it again on output: about 2.5 ms of
+parses every header into a structured object and folds it again on output: about 1.8 ms of
 CPU for a digest, more than choosing, rendering and sending it together. Almost everything
 the site sends has one shape: a text part, an optional HTML alternative, one recipient and a
 few ASCII headers. For that shape `encode()` writes the MIME bytes directly: RFC 2047 for a
