@@ -136,8 +136,11 @@ class Profile(TimeStampedModel):
     open_to_meeting = models.BooleanField(_("just meeting people"), default=False)
     in_directory = models.BooleanField(
         _("show me in the member directory"),
-        default=True,
-        help_text=_("Only signed-in paying members can see the directory. Never your email."),
+        default=False,
+        help_text=_(
+            "Off until you tick it. Only signed-in paying members can see the directory. "
+            "Never your email."
+        ),
     )
     interests = models.ManyToManyField(Interest, blank=True, related_name="profiles")
     contact_details = models.CharField(
