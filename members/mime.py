@@ -10,9 +10,12 @@ non-ASCII subject, quoted-printable (the C codec in `binascii`) for bodies that 
 
 Anything else (attachments, Cc, Bcc or Reply-To, a non-ASCII or unusual address, a header
 that is not short single-line ASCII, a custom Date or Message-ID) returns None, and Django's
-own encoder handles it as before. Bad input is refused the way Django refuses it: a line
-break in the subject raises ValueError. `tests/members/test_mime.py` checks that the two
-encoders give the same message once parsed, for generated subjects, bodies and headers.
+own encoder handles it, except that the one-click unsubscribe headers (RFC 8058) are written
+plain on that path too (`encode_with_django()`): the `email` package RFC 2047-encodes any
+header with a word longer than a line, and a mail client then no longer sees a URL. Bad input
+is refused the way Django refuses it: a line break in the subject raises ValueError.
+`tests/members/test_mime.py` checks that the two encoders give the same message once parsed,
+for generated subjects, bodies and headers.
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ _OWN_HEADERS = frozenset(
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _NOT_7BIT = re.compile(r"[^\t\r\n -~]")  # 7bit is printable ASCII, tabs and line ends
+# Written as they are on both paths: mail clients read these as a URL and a fixed token.
+VERBATIM_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post")
+# Headers stored with `set_raw()` go out untouched; every other header is folded as usual.
+_SMTP_VERBATIM = SMTP.clone(refold_source="none")
 
 
 def encode(message: EmailMessage) -> bytes | None:
@@ -187,6 +194,20 @@ def _from_line(from_email: str) -> str | None:
         return None
 
 
+def encode_with_django(message: EmailMessage) -> bytes:
+    """Django's general encoder, with the one-click unsubscribe headers written plain."""
+    msg = message.message(policy=_SMTP_VERBATIM)
+    for name, value in message.extra_headers.items():
+        if name.lower() not in {header.lower() for header in VERBATIM_HEADERS}:
+            continue
+        value = str(value)
+        folded = None if _NOT_7BIT.search(value) or _CONTROL.search(value) else _fold(name, value)
+        if folded is not None and len(name) + 2 + len(value) <= MAX_LINE:
+            del msg[name]
+            msg.set_raw(name, folded)
+    return msg.as_bytes()
+
+
 def _now() -> str:
     zone = timezone.get_current_timezone() if settings.EMAIL_USE_LOCALTIME else UTC
     return format_datetime(datetime.now(zone))
@@ -202,12 +223,19 @@ class EmailBackend(smtp.EmailBackend):
     def _send(self, email_message):
         encoded = encode(email_message)
         if encoded is None:
-            return super()._send(email_message)
-        sender = str(email_message.from_email)
-        if sender not in self._envelope_from:
-            self._envelope_from[sender] = self.prep_address(sender)
+            # As Django's backend does it, with its encoder but the list headers plain.
+            if not email_message.recipients():
+                return False
+            sender = self.prep_address(email_message.from_email)
+            recipients = [self.prep_address(address) for address in email_message.recipients()]
+            encoded = encode_with_django(email_message)
+        else:
+            sender = str(email_message.from_email)
+            if sender not in self._envelope_from:
+                self._envelope_from[sender] = self.prep_address(sender)
+            sender, recipients = self._envelope_from[sender], [email_message.to[0]]
         try:
-            self.connection.sendmail(self._envelope_from[sender], [email_message.to[0]], encoded)
+            self.connection.sendmail(sender, recipients, encoded)
         except smtp.smtplib.SMTPException:
             if not self.fail_silently:
                 raise

@@ -308,6 +308,44 @@ def test_stream_mail_carries_list_headers_and_a_visible_unsubscribe(
     assert 'style="' in html  # CSS inlined for mail clients
 
 
+@pytest.mark.parametrize(
+    ("sender", "fast_path"),
+    [
+        ("Mutual <hello@mutual.example>", True),
+        # A non-ASCII display name: members/mime.py leaves the message to Django's encoder.
+        ("Mutual Café <hello@mutual.example>", False),
+    ],
+)
+def test_one_click_unsubscribe_headers_are_plain_ascii_on_both_encoder_paths(
+    smtp_server, settings, monkeypatch, django_capture_on_commit_callbacks, sender, fast_path
+):
+    from members import mime
+
+    settings.DEFAULT_FROM_EMAIL = sender
+    encoded = []
+    real_encode = mime.encode
+    monkeypatch.setattr(mime, "encode", lambda m: encoded.append(real_encode(m)) or encoded[-1])
+    user = UserFactory()
+    stream_set(user=user, stream=Stream.EVENT_INVITES, on=True, source="settings")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_note(user, stream=Stream.EVENT_INVITES)
+
+    assert (encoded[0] is not None) == fast_path
+    [envelope] = smtp_server.envelopes
+    raw = envelope.content if isinstance(envelope.content, bytes) else envelope.content.encode()
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    unfolded = re.sub(r"\r\n[ \t]+", " ", head).split("\r\n")
+    [unsubscribe] = [line for line in unfolded if line.startswith("List-Unsubscribe:")]
+    assert re.fullmatch(
+        r"List-Unsubscribe: <http://testserver/email/unsubscribe/[^>\s]+/>", unsubscribe
+    )
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in unfolded
+    assert "=?" not in unsubscribe
+    [message] = smtp_server.to(user.email)
+    assert message["From"].addresses[0].display_name == sender.split(" <")[0]
+
+
 def test_transactional_mail_carries_no_list_headers(
     smtp_server, django_capture_on_commit_callbacks
 ):
