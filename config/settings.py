@@ -34,6 +34,9 @@ else:
             "STRIPE_WEBHOOK_SECRET",
             "STRIPE_PRICE_ID",
             "EMAIL_URL",
+            # Never SQLite, inline Celery and a per-process cache on a real site by accident.
+            "DATABASE_URL",
+            "REDIS_URL",
         )
         if not env.str(name, default="")
     ]
@@ -284,6 +287,22 @@ if DEBUG and not STRIPE_SECRET_KEY:
     STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or "whsec_standin"
     STRIPE_PRICE_ID = STRIPE_PRICE_ID or "price_mutual_monthly"
     STRIPE_API_BASE = STRIPE_API_BASE or f"http://127.0.0.1:{STRIPE_STANDIN_PORT}"
+# Any other API base (the offline stand-in) charges no card, so a site can only run on one
+# on purpose: PAYMENTS_SIMULATED says so, and every page then shows a banner saying so.
+STRIPE_OWN_API_BASE = "https://api.stripe.com"
+_payments_real = STRIPE_API_BASE.rstrip("/") in ("", STRIPE_OWN_API_BASE)
+PAYMENTS_SIMULATED = env.bool("PAYMENTS_SIMULATED", default=DEBUG and not _payments_real)
+if not DEBUG and not _payments_real and not PAYMENTS_SIMULATED:
+    raise ImproperlyConfigured(
+        f"STRIPE_API_BASE is {STRIPE_API_BASE}, not Stripe's own API ({STRIPE_OWN_API_BASE}), "
+        "so no card would ever be charged. If payments are meant to be simulated, set "
+        "PAYMENTS_SIMULATED=true (every page then says so); otherwise unset STRIPE_API_BASE."
+    )
+if PAYMENTS_SIMULATED and STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")):
+    raise ImproperlyConfigured(
+        "PAYMENTS_SIMULATED is on, but STRIPE_SECRET_KEY is a live key that charges real cards."
+        " Turn one of them off."
+    )
 AKISMET_API_KEY = env.str("AKISMET_API_KEY", default="")
 # How long a public page is served from the cache to visitors who are not signed in (seconds;
 # 0 turns it off). Members always get a fresh page. Off in development, where edits should show.

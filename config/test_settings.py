@@ -37,6 +37,9 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 # Tests change data and look at it straight away; tests/test_page_cache.py turns it on.
 ANONYMOUS_PAGE_CACHE_SECONDS = 0
+# Pages render as on a real site even while a test pays through the stand-in (which points
+# STRIPE_API_BASE at it at run time); tests/deploy/test_simulated_payments.py turns it on.
+PAYMENTS_SIMULATED = False
 
 # The tests' Stripe stand-in listens on a free loopback port.
 SECURE_CSP = {
