@@ -8,11 +8,12 @@ STAMPS := $(VENV)/.stamps
 export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/mutual
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test bench lint format migrations-check install install-test services clean-db help
+.PHONY: run test bench build provision lint format migrations-check install install-test services clean-db help
 
 help:
 	@echo "make run    start the site at http://127.0.0.1:8000 on embedded defaults (SQLite, inline tasks, console email)"
-	@echo "make test   the whole suite on PostgreSQL and Redis"
+	@echo "make test   the whole suite on PostgreSQL and Redis (installs and starts them, and Chromium, if missing)"
+	@echo "make build  the production build step the Dockerfile runs (static files and their manifest)"
 	@echo "make lint   ruff check + format check + missing migrations"
 	@echo "make bench  the benchmarks (writes docs/benchmarks.md)"
 
@@ -42,8 +43,15 @@ run: install
 		trap 'kill $$standin 2>/dev/null' EXIT INT TERM; \
 		DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
+# What the tests need, as CI gets it (.ci/run is `make test`): Chromium, and PostgreSQL and
+# Redis when the URLs point at this machine, installed and started when missing (as root;
+# otherwise it stops at once with the command to run). Quick when everything is there.
+provision:
+	@DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
+		scripts/provision
+
 # Everything, on PostgreSQL and Redis (override DATABASE_URL / REDIS_URL to point elsewhere).
-test: install-test
+test: provision install-test
 	@DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} REDIS_URL=$${REDIS_URL:-$(REDIS_URL_TEST)} \
 		DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py check_services
 	$(MAKE) --no-print-directory lint
@@ -65,6 +73,10 @@ bench: install-test
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	@$(BENCH_ENV) $(PY) manage.py check_services
 	$(BENCH_ENV) $(PY) bench/run.py
+
+# The production build step; the Dockerfile runs the same script (and a test runs it too).
+build: install
+	PYTHON=$(PY) scripts/build
 
 lint: install-test
 	$(PY) -m ruff check .
