@@ -228,13 +228,22 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Mutual] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 # allauth's rate limits (login, failed logins, sign-up, password reset) live in the cache:
-# Redis everywhere but `make run`, so they hold across gunicorn workers.
+# Redis everywhere but `make run`, so they hold across gunicorn workers. Wrong passwords count
+# per client address and account (the adapter's key), under a generous ceiling per address
+# (an office or a phone network shares one), so nobody can lock another person out.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "30/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+# A way in nobody else can block: a one-time code mailed to the member ("Send me a sign-in
+# code" on the sign-in page), with allauth's own limits on asking and on guessing.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Behind a load balancer or reverse proxy, the number of proxies in front of the site, each
+# appending to X-Forwarded-For: the client's address is read that many entries from the right,
+# for allauth's limits and ours (members.ratelimit.client_ip). 0: the connecting address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Mutual"
 # The demo staff login (`seed_demo`, DEBUG only) may use the admin without MFA; the admin

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from members.emails import html_from_text
 from members.models import User
+from members.ratelimit import client_ip
 from members.services import profile_create
 from members.services.email import email_send_now
 
@@ -16,6 +17,12 @@ class AccountAdapter(DefaultAccountAdapter):
             if commit:
                 profile_create(user=user)
         return user
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """Wrong passwords count per client and account ("login_failed" in ACCOUNT_RATE_LIMITS),
+        so guessing from elsewhere never locks the owner out."""
+        account = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{client_ip(request)}:{account}"
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Account mail (confirmations, resets) goes through the outbox, with an HTML part."""
