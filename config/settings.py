@@ -316,7 +316,8 @@ AKISMET_API_KEY = env.str("AKISMET_API_KEY", default="")
 # How long a public page is served from the cache to visitors who are not signed in (seconds;
 # 0 turns it off). Members always get a fresh page. Off in development, where edits should show.
 ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=0 if DEBUG else 10)
-# App-level limits per member (members.ratelimit): over them, a friendly 429 page.
+# App-level limits (members.ratelimit), per member unless a rate says "/ip" (per client
+# address) or "/all" (a ceiling for everyone): over them, a friendly 429 page.
 RATE_LIMITS = {
     "rsvp": "30/m",
     "redeem": "20/m",
@@ -324,6 +325,8 @@ RATE_LIMITS = {
     "intro": "20/h",
     "post": "20/m",
     "expert_request": "10/h",
+    # A partner's code checks, per secret link: per till (client), under a ceiling per link.
+    "partner_check": "30/m/ip,300/m/all",
 }
 # Where the akismet client sends comment-check (tests point it at a local stand-in).
 AKISMET_API_URL = env.str("AKISMET_API_URL", default="https://rest.akismet.com")

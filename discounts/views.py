@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -12,10 +11,9 @@ from discounts.models import Code, Offer, Partner, site_today
 from discounts.selectors import catalogue, member_redemptions
 from members.decorators import member_required
 from members.models import Membership
-from members.ratelimit import rate_limited
+from members.ratelimit import over_limit, rate_limited
 from members.selectors import member_is_active, membership_of
 
-PARTNER_CHECKS_PER_MINUTE = 60
 # Memberships that were paid for once and are no longer active: "rejoin", not "join".
 LAPSED_STATUSES = {
     Membership.Status.CANCELED,
@@ -97,21 +95,6 @@ def my_codes(request):
     return render(request, "discounts/my_codes.html", {"redemptions": redemptions})
 
 
-def _partner_rate_limited(partner: Partner) -> bool:
-    """At most `PARTNER_CHECKS_PER_MINUTE` checks per link in the minute after the first one.
-
-    The counter lives in the shared cache (Redis), so the limit holds across web workers.
-    """
-    key = f"discounts:partner-checks:{partner.pk}"
-    cache.add(key, 0, timeout=60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add and incr: start a new one
-        cache.set(key, 1, timeout=60)
-        count = 1
-    return count > PARTNER_CHECKS_PER_MINUTE
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def partner_verify(request, token: str):
@@ -122,7 +105,9 @@ def partner_verify(request, token: str):
     marked = False
     status = 200
     if request.method == "POST":
-        if _partner_rate_limited(partner):
+        # Per link and client, under a ceiling per link: whoever else holds the link cannot
+        # lock out the partner's own till (RATE_LIMITS["partner_check"]).
+        if over_limit(request, "partner_check", scope=f"partner:{partner.pk}"):
             status = 429
             form = CodeCheckForm()
         elif form.is_valid():

@@ -6,7 +6,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from discounts import services, views
+from discounts import services
 from discounts.models import Offer, site_today
 from tests.discounts.factories import OfferFactory, PartnerFactory, pool_codes
 
@@ -170,17 +170,47 @@ def test_an_empty_code_is_explained(client, partner):
     assert "This field is required" in html
 
 
-def test_checks_are_rate_limited_per_link(client, partner, claimed):
-    for _ in range(views.PARTNER_CHECKS_PER_MINUTE):
-        assert check(client, partner, "GUESS1234")[0].status_code == 200
+TILL, STRANGER = "198.51.100.20", "203.0.113.66"
 
-    response, html = check(client, partner, claimed.code_text)
+
+def check_from(client, partner, code, address):
+    response = client.post(url(partner), {"code": code, "action": "check"}, REMOTE_ADDR=address)
+    return response, unescape(response.content.decode())
+
+
+def test_checks_are_rate_limited_per_link_and_client(client, partner, claimed, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "partner_check": "5/m/ip,100/m/all"}
+    for _ in range(5):
+        assert check_from(client, partner, "GUESS1234", STRANGER)[0].status_code == 200
+
+    response, html = check_from(client, partner, claimed.code_text, STRANGER)
 
     assert response.status_code == 429
     assert "Please wait a moment" in html
     assert "Valid code" not in html
-    # Another partner's link has its own allowance.
-    assert check(client, PartnerFactory(), "GUESS1234")[0].status_code == 200
+    # Someone else holding the link does not lock out the partner's own till,
+    response, html = check_from(client, partner, claimed.code_text, TILL)
+    assert response.status_code == 200
+    assert "Valid code" in html
+    # and another partner's link has its own allowance.
+    assert check_from(client, PartnerFactory(), "GUESS1234", STRANGER)[0].status_code == 200
+
+
+def test_each_link_has_an_overall_ceiling(client, partner, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "partner_check": "5/m/ip,8/m/all"}
+    for number in range(8):
+        address = f"192.0.2.{number}"
+        assert check_from(client, partner, "GUESS1234", address)[0].status_code == 200
+
+    assert check_from(client, partner, "GUESS1234", TILL)[0].status_code == 429
+
+
+def test_a_client_over_its_own_limit_does_not_use_up_the_ceiling(client, partner, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "partner_check": "2/m/ip,5/m/all"}
+    for _ in range(20):
+        check_from(client, partner, "GUESS1234", STRANGER)
+
+    assert check_from(client, partner, "GUESS1234", TILL)[0].status_code == 200
 
 
 def test_rotating_the_token_retires_the_old_link(client, partner):
