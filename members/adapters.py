@@ -15,7 +15,8 @@ class AccountAdapter(DefaultAccountAdapter):
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
             if commit:
-                profile_create(user=user)
+                # The name the member chose; nothing public is made from the address.
+                profile_create(user=user, display_name=form.cleaned_data.get("display_name", ""))
         return user
 
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:

@@ -102,10 +102,29 @@ class EmailPreferencesForm(forms.Form):
 
 
 class SignupExtrasForm(forms.Form):
-    """Extra, optional choices on allauth's sign-up form. Never pre-ticked."""
+    """What allauth's sign-up form adds: the name the member chooses (nothing public comes
+    from the email address) and optional choices, never pre-ticked."""
 
-    # allauth honours this: the opt-ins come after the passwords.
-    field_order = ["email", "password1", "password2", "digest_opt_in", "event_invites_opt_in"]
+    # allauth honours this: the name first, the opt-ins after the passwords.
+    field_order = [
+        "display_name",
+        "email",
+        "password1",
+        "password2",
+        "digest_opt_in",
+        "event_invites_opt_in",
+    ]
+
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=80,
+        error_messages={"required": _("Tell other members what to call you.")},
+        help_text=_(
+            "What other members see, e.g. “Ann Baker”. You can change it later. "
+            "Your email address is never shown."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
 
     digest_opt_in = forms.BooleanField(
         required=False,
@@ -114,6 +133,12 @@ class SignupExtrasForm(forms.Form):
     event_invites_opt_in = forms.BooleanField(
         required=False, label=_("Group organisers may invite me to their events by email")
     )
+
+    def clean_display_name(self) -> str:
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Tell other members what to call you."))
+        return name
 
     def signup(self, request, user) -> None:
         from members.models import ConsentEvent

@@ -335,6 +335,8 @@ def directory(request):
             "form": form,
             "page": page,
             "filtered": any(filters.values()),
+            # Listing is an opt-in: someone not listed is told how, whatever the page shows.
+            "listed": bool(own and own.in_directory),
         },
     )
 

@@ -5,6 +5,7 @@ import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from members.models import Interest, Profile, User, handle_validator
 
@@ -13,9 +14,14 @@ class InterestCountError(ValueError):
     """The member picked too few or too many interests."""
 
 
-def handle_suggest(*, seed: str) -> str:
-    """A free handle derived from `seed` (a name or the local part of an email)."""
-    base = slugify(re.sub(r"[._+]+", "-", seed)).strip("-")[:24].strip("-") or "member"
+def handle_suggest(*, seed: str = "") -> str:
+    """A free handle made from `seed` (the member's chosen name), or a random one.
+
+    Never pass anything taken from the email address: the handle is public.
+    """
+    base = slugify(re.sub(r"[._+]+", "-", seed)).strip("-")[:24].strip("-")
+    if not base:
+        return f"member-{secrets.token_hex(3)}"
     if len(base) < 3:
         base = f"{base}-member"
     candidate = base
@@ -27,15 +33,21 @@ def handle_suggest(*, seed: str) -> str:
 
 
 def profile_create(*, user: User, display_name: str = "") -> Profile:
-    """Give a new account its profile, with a free handle and a name taken from the email."""
-    local_part = user.email.split("@", 1)[0]
-    name = display_name or local_part.replace(".", " ").replace("_", " ").title()[:80]
+    """Give an account its profile: the name the member chose and a handle made from it.
+
+    Nothing public comes from the email address. Accounts made outside sign-up
+    (createsuperuser, the shell) have chosen no name yet: they get a neutral one and a random
+    handle, both changeable in profile settings. The profile starts out of the directory.
+    """
+    name = " ".join(display_name.split())[:80]
     for _attempt in range(5):
-        handle = handle_suggest(seed=local_part)
+        handle = handle_suggest(seed=name)
         handle_validator(handle)
         try:
             with transaction.atomic():
-                return Profile.objects.create(user=user, display_name=name, handle=handle)
+                return Profile.objects.create(
+                    user=user, display_name=name or gettext("New member"), handle=handle
+                )
         except IntegrityError:
             # Someone took the same handle between our check and our insert; try another.
             continue

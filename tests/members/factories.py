@@ -41,6 +41,8 @@ class ProfileFactory(DjangoModelFactory):
     handle = factory.Sequence(lambda n: f"member-{n:04d}")
     headline = "Runs a small business"
     city = "Bristol"
+    # Test members have opted in to the directory; a real sign-up starts out of it.
+    in_directory = True
 
 
 def interests(count: int) -> list[Interest]:

@@ -36,6 +36,7 @@ def membership(user) -> Membership:
 
 def test_from_sign_up_through_checkout_to_the_member_badge(live_server, page, standin, smtp_server):
     page.goto(f"{live_server.url}/accounts/signup/")
+    page.fill("input[name=display_name]", "Lena Example")
     page.fill("input[name=email]", "lena@example.org")
     page.fill("input[name=password1]", "a-long-enough-passphrase")
     page.fill("input[name=password2]", "a-long-enough-passphrase")

@@ -20,6 +20,7 @@ def test_sign_up_confirm_sign_in_and_fill_in_profile_and_interests(live_server, 
     page.goto(f"{live_server.url}/")
     page.get_by_role("link", name=re.compile("^Join", re.I)).first.click()
 
+    page.fill("input[name=display_name]", "Kate Example")
     page.fill("input[name=email]", "kate@example.org")
     page.fill("input[name=password1]", "a-long-enough-passphrase")
     page.fill("input[name=password2]", "a-long-enough-passphrase")

@@ -286,3 +286,16 @@ def test_nobody_can_ask_themselves(client, me):
     response = ask(client, me.profile.handle)
 
     assert "yourself" in response.content.decode()
+
+
+def test_a_member_who_is_not_listed_is_told_how_to_be(client, me):
+    listed = client.get(reverse("members:directory")).content.decode()
+    assert 'id="not-listed"' not in listed
+
+    me.profile.in_directory = False
+    me.profile.save()
+    body = client.get(reverse("members:directory")).content.decode()
+
+    assert 'id="not-listed"' in body
+    assert "not in the directory, so other members can" in body
+    assert reverse("members:profile") in body

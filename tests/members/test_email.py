@@ -181,6 +181,7 @@ def test_opting_in_at_sign_up_is_recorded_with_its_source(client, smtp_server):
     client.post(
         reverse("account_signup"),
         {
+            "display_name": "Opt In",
             "email": "optin@example.org",
             "password1": "a-long-enough-passphrase",
             "password2": "a-long-enough-passphrase",

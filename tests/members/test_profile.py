@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -145,3 +147,22 @@ def test_a_member_hidden_from_the_directory_has_no_public_profile(client, member
     response = client.get(reverse("members:detail", kwargs={"handle": hidden.handle}))
 
     assert response.status_code == 404
+
+
+def test_the_directory_is_an_unticked_opt_in_on_the_profile_settings(client):
+    from members.services import profile_create
+
+    user = UserFactory(with_profile=False)
+    profile_create(user=user, display_name="Ann Example")
+    client.force_login(user)
+
+    body = client.get(reverse("members:profile")).content.decode()
+
+    checkbox = re.search(r'<input[^>]*name="in_directory"[^>]*>', body).group(0)
+    assert "checked" not in checkbox
+    assert "Show me in the member directory" in body
+    assert "Off until you tick it" in body
+
+    client.post(reverse("members:profile"), {**VALID_PROFILE, "in_directory": "on"})
+    assert Profile.objects.get(user=user).in_directory
+
