@@ -526,8 +526,9 @@ def event_invite(request, event: Event):
             )
             messages.success(
                 request,
-                _("%(n)d invitations are on their way.") % {"n": len(sent.recipients)}
-                if sent.recipients
+                # The count the preview announced: it never tells who was skipped silently.
+                _("%(n)d invitations are on their way.") % {"n": sent.announced}
+                if sent.announced
                 else _("Nobody new to invite: no invitations were sent."),
             )
             return redirect("events:invite", slug=event.slug)

@@ -7,8 +7,12 @@ unsubscribed or bounced, and one organiser sends at most `DAILY_CAP` invitations
 user row is locked while they send, so two tabs can't both spend the same allowance). The
 outbox checks consent and suppression once more at send time.
 
-The preview never tells an organiser whether a pasted address belongs to a member: the
-reasons it gives are the same for members and non-members.
+Pasted addresses are told apart from nobody: the preview and the result count each one as
+an invitation sent, whether it belongs to a member, to someone who declined invitations or
+replied already, or to a stranger; those the rules skip are skipped silently, and still count
+against the organiser's daily limit, so the "sent today" figure gives nothing away either.
+Reasons are counted only for the group's members and interest matches, people the organiser
+can already see.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -34,6 +39,7 @@ from members.services.email import email_queue_many
 DAILY_CAP = 200
 MAX_PASTED = 500
 NOTE_MAX = 500
+WITHHELD_KEPT_SECONDS = 2 * 24 * 60 * 60  # longer than the day they count for
 
 REASONS = {
     "invited": _("already invited to this event or already replied"),
@@ -53,14 +59,23 @@ class Candidate:
 
 @dataclass
 class InvitePlan:
+    """`recipients` are who really gets an email; `announced` is what the organiser is told
+    will be (and was) sent: the eligible members plus every pasted address within the limit."""
+
     recipients: list[Candidate] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     invalid: list[str] = field(default_factory=list)
     sent_today: int = 0
+    announced: int = 0
 
     @property
     def remaining_today(self) -> int:
         return max(DAILY_CAP - self.sent_today, 0)
+
+    @property
+    def withheld(self) -> int:
+        """Pasted addresses announced as sent but skipped silently (they count as sent)."""
+        return max(self.announced - len(self.recipients), 0)
 
     @property
     def skipped_reasons(self) -> list[tuple[str, int]]:
@@ -96,9 +111,27 @@ def _day_start(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def _withheld_key(*, sender: User, now: datetime) -> str:
+    return f"events:invites-withheld:{sender.pk}:{_day_start(now).date().isoformat()}"
+
+
 def sent_today(*, sender: User, now: datetime | None = None) -> int:
+    """Invitations this organiser sent today, counting the pasted addresses skipped silently
+    (kept in the cache for the day): the figure must not reveal which addresses those were."""
     now = now or timezone.now()
-    return EventInvite.objects.filter(invited_by=sender, created_at__gte=_day_start(now)).count()
+    recorded = EventInvite.objects.filter(
+        invited_by=sender, created_at__gte=_day_start(now)
+    ).count()
+    return recorded + int(cache.get(_withheld_key(sender=sender, now=now), 0))
+
+
+def _withheld_add(*, sender: User, now: datetime, count: int) -> None:
+    key = _withheld_key(sender=sender, now=now)
+    cache.add(key, 0, timeout=WITHHELD_KEPT_SECONDS)
+    try:
+        cache.incr(key, count)
+    except ValueError:  # expired between the two calls
+        cache.set(key, count, timeout=WITHHELD_KEPT_SECONDS)
 
 
 def invite_plan(
@@ -115,17 +148,8 @@ def invite_plan(
     now = now or timezone.now()
     plan = InvitePlan(sent_today=sent_today(sender=sender, now=now))
     pasted, plan.invalid = parse_addresses(addresses)
+    # The group's members and interest matches, who the organiser can already see.
     candidates: dict[str, Candidate] = {}
-
-    members_by_email = dict(
-        User.objects.annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=pasted, is_active=True)
-        .values_list("email_lower", "pk")
-    )
-    for email in pasted:
-        candidates.setdefault(
-            email, Candidate(email, members_by_email.get(email), EventInvite.Source.ADDRESS)
-        )
     active = Membership.objects.active(now=now).values("user_id")
     if group_members and event.group_id:
         rows = (
@@ -152,8 +176,19 @@ def invite_plan(
         for email, pk in rows:
             candidates.setdefault(email.lower(), Candidate(email.lower(), pk, "interests"))
 
-    emails = list(candidates)
-    member_ids = [c.member_id for c in candidates.values() if c.member_id]
+    members_by_email = dict(
+        User.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=pasted, is_active=True)
+        .values_list("email_lower", "pk")
+    )
+    guests = [
+        Candidate(email, members_by_email.get(email), EventInvite.Source.ADDRESS)
+        for email in pasted
+    ]
+
+    everyone = [*candidates.values(), *guests]
+    emails = list({c.email for c in everyone})
+    member_ids = list({c.member_id for c in everyone if c.member_id})
     invited = set(
         EventInvite.objects.filter(event=event, email__in=emails).values_list("email", flat=True)
     )
@@ -176,23 +211,44 @@ def invite_plan(
         ).values_list("email", flat=True)
     }
 
-    for candidate in candidates.values():
-        if candidate.member_id == sender.pk or candidate.email == sender.email.lower():
-            plan.skip("yourself")
-        elif candidate.email in invited or candidate.member_id in replied:
-            plan.skip("invited")
-        elif candidate.email in suppressed:
-            plan.skip("bounced")
-        elif (
+    def reason_to_skip(candidate: Candidate) -> str | None:
+        if candidate.email in invited or candidate.member_id in replied:
+            return "invited"
+        if candidate.email in suppressed:
+            return "bounced"
+        if (
             candidate.member_id not in consenting
             if candidate.member_id
-            else candidate.email in opted_out
+            else (candidate.email in opted_out)
         ):
-            plan.skip("no_consent")
-        elif len(plan.recipients) >= plan.remaining_today:
+            return "no_consent"
+        return None
+
+    def yourself(candidate: Candidate) -> bool:
+        return candidate.member_id == sender.pk or candidate.email == sender.email.lower()
+
+    for candidate in candidates.values():
+        if yourself(candidate):
+            plan.skip("yourself")
+        elif reason := reason_to_skip(candidate):
+            plan.skip(reason)
+        elif plan.announced >= plan.remaining_today:
             plan.skip("over_cap")
         else:
             plan.recipients.append(candidate)
+            plan.announced += 1
+    # Pasted addresses: each one within the limit is announced as sent, whatever it is.
+    chosen = {c.email for c in plan.recipients}
+    for guest in guests:
+        if yourself(guest):
+            plan.skip("yourself")
+        elif plan.announced >= plan.remaining_today:
+            plan.skip("over_cap")
+        else:
+            plan.announced += 1
+            if guest.email not in chosen and reason_to_skip(guest) is None:
+                plan.recipients.append(guest)
+                chosen.add(guest.email)
     return plan
 
 
@@ -219,8 +275,16 @@ def invites_send(
         addresses=addresses,
         now=now,
     )
-    if not plan.recipients:
-        return plan
+    if plan.recipients:
+        _record_and_queue(event=event, sender=sender, plan=plan, note=note, now=now)
+    if withheld := plan.withheld:
+        transaction.on_commit(lambda: _withheld_add(sender=sender, now=now, count=withheld))
+    return plan
+
+
+def _record_and_queue(
+    *, event: Event, sender: User, plan: InvitePlan, note: str, now: datetime
+) -> None:
     EventInvite.objects.bulk_create(
         [
             EventInvite(
@@ -259,4 +323,3 @@ def invites_send(
             for c in plan.recipients
         ]
     )
-    return plan

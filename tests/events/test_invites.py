@@ -56,14 +56,14 @@ def test_preview_counts_who_is_invited_and_who_is_skipped_and_why_then_sends_not
 
     plan = response.context["plan"]
     assert {c.email for c in plan.recipients} == {yes_please.email, "friend@example.net"}
+    # Reasons for the group's members; the pasted addresses skipped are skipped silently.
     assert dict(plan.skipped_reasons) == {
-        "haven't agreed to event invitations by email, or unsubscribed": 2,
-        "email bounced or was reported, so we no longer write to it": 1,
+        "haven't agreed to event invitations by email, or unsubscribed": 1,
         "that's you": 1,
     }
     assert plan.invalid == ["not-an-email"]
     page = html.unescape(response.content.decode())
-    assert "2 people will be invited" in page
+    assert "4 people will be invited" in page
     assert "Do come!" in page
     assert not_opted.email not in page and yes_please.email not in page
     assert not EventInvite.objects.exists() and not EmailDelivery.objects.exists()
@@ -117,9 +117,9 @@ def test_nobody_is_invited_twice_to_the_same_event(
 
     assert len(smtp_server.to("friend@example.net")) == 1
     assert EventInvite.objects.count() == 1
-    assert dict(second_organiser.skipped_reasons) == {
-        "already invited to this event or already replied": 1
-    }
+    # Told it went, like any pasted address: nothing says someone invited them already.
+    assert second_organiser.skipped_reasons == []
+    assert (second_organiser.announced, second_organiser.recipients) == (1, [])
 
 
 def test_members_who_already_replied_are_not_invited(group, organiser, group_event):
@@ -132,13 +132,16 @@ def test_members_who_already_replied_are_not_invited(group, organiser, group_eve
     assert plan.recipients == []
 
 
-def test_a_pasted_address_of_a_member_who_has_not_opted_in_is_skipped(organiser, group_event):
+def test_a_pasted_address_of_a_member_who_has_not_opted_in_is_skipped_silently(
+    organiser, group_event
+):
     member = active_member()
 
     plan = services.invite_plan(event=group_event, sender=organiser, addresses=member.email)
 
     assert plan.recipients == []
-    assert plan.skipped == {"no_consent": 1}
+    assert plan.skipped == {}
+    assert plan.announced == 1
 
 
 def test_interest_matches_are_active_members_sharing_the_events_interests(organiser, group_event):
@@ -207,3 +210,49 @@ def test_choosing_nobody_is_a_clear_error(client, organiser, group_event):
     response = client.post(invite_url(group_event), {"action": "preview"})
 
     assert "Choose who to invite." in response.content.decode()
+
+
+def test_pasted_addresses_look_the_same_whether_or_not_they_belong_to_a_member(
+    client, group, organiser, group_event, smtp_server, django_capture_on_commit_callbacks
+):
+    """Member or not, declined invitations or replied already: the organiser sees the same
+    preview and the same result; only the stranger is actually written to."""
+    not_opted = active_member()
+    replied = opted_in(active_member())
+    services.rsvp_respond(event=group_event, member=replied, response="yes")
+    AddressOptOut.objects.create(email="declined@example.net", stream=Stream.EVENT_INVITES)
+    client.force_login(organiser)
+
+    def preview_and_send(address):
+        data = {"addresses": address, "action": "preview"}
+        preview = client.post(invite_url(group_event), data)
+        with django_capture_on_commit_callbacks(execute=True):
+            sent = client.post(invite_url(group_event), {**data, "action": "send"}, follow=True)
+        return (
+            preview.context["plan"].skipped_reasons,
+            re.search(r'<p class="invite-total">(.*?)</p>', preview.content.decode()).group(1),
+            [str(m) for m in sent.context["messages"]],
+        )
+
+    stranger = preview_and_send("stranger@example.net")
+    assert stranger == ([], "1 person will be invited", ["1 invitations are on their way."])
+    for address in (not_opted.email, replied.email, "declined@example.net"):
+        assert preview_and_send(address) == stranger, address
+    assert [m["To"] for m in smtp_server.messages] == ["stranger@example.net"]
+
+
+def test_sent_today_counts_pasted_addresses_skipped_silently(
+    client, organiser, group_event, django_capture_on_commit_callbacks
+):
+    member = active_member()
+    client.force_login(organiser)
+    data = {"addresses": f"stranger@example.net {member.email}", "action": "send"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(invite_url(group_event), data)
+
+    page = client.get(invite_url(group_event)).content.decode()
+    assert f"Sent today: 2 of {DAILY_CAP}." in page
+    assert services.invite_plan(event=group_event, sender=organiser).remaining_today == (
+        DAILY_CAP - 2
+    )
