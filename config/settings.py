@@ -220,6 +220,14 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
+# One address per account, changed through allauth's change-email flow: the new address
+# replaces the old only once confirmed. An address someone holds unconfirmed never blocks its
+# owner's sign-up, and a password reset is only ever mailed to a confirmed address.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_FORMS = {
+    "signup": "members.account_forms.SignupForm",
+    "reset_password": "members.account_forms.ResetPasswordForm",
+}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False

@@ -61,5 +61,8 @@ ZEAL_ALLOWLIST = [
     # in site-packages, so zeal pins the repeat on our middleware's `get_response` call.
     {"model": "sessions.Session", "field": "get()"},
     {"model": "account.EmailAddress", "field": "get()"},
+    # allauth's change-email flow, on confirming the new address, removes the old one(s) and
+    # each removal reads its row's user.
+    {"model": "account.EmailAddress", "field": "user"},
     {"model": "contenttypes.ContentType", "field": "get()"},
 ]

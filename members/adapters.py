@@ -7,12 +7,16 @@ from members.emails import html_from_text
 from members.models import User
 from members.ratelimit import client_ip
 from members.services import profile_create
+from members.services.addresses import address_unverified_claims_release
 from members.services.email import email_send_now
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         with transaction.atomic():
+            if commit:
+                # An address someone else holds unconfirmed never blocks its owner.
+                address_unverified_claims_release(email=form.cleaned_data["email"])
             user = super().save_user(request, user, form, commit=commit)
             if commit:
                 # The name the member chose; nothing public is made from the address.
