@@ -254,8 +254,12 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Mutual"
-# The demo staff login (`seed_demo`, DEBUG only) may use the admin without MFA; the admin
-# shows a banner saying so. Everyone else on the staff must have MFA.
+# allauth's security notices: an email to the account whenever an authenticator is added or
+# removed, recovery codes are made, or the password or address changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Staff use staff powers (the admin, organiser tools) only in a session that used their second
+# factor, and set one up only from a one-time link mailed to them (members/staff.py). The demo
+# staff login (`seed_demo`, DEBUG only) may skip MFA; the admin shows a banner saying so.
 DEMO_ADMIN_EMAIL = "admin@example.com"
 
 # --- Email -----------------------------------------------------------------------------

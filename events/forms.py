@@ -8,6 +8,7 @@ from events.services.invites import MAX_PASTED, NOTE_MAX, parse_addresses
 from experts.models import Expert
 from groups.models import Group
 from members.models import Interest
+from members.staff import acts_as_staff
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -128,9 +129,9 @@ class EventForm(forms.ModelForm):
         self.user = user
         group = self.fields["group"]
         group.queryset = organised_groups(user)
-        group.required = not user.is_staff
-        group.empty_label = _("None: a network-wide event") if user.is_staff else None
-        if not user.is_staff:
+        group.required = not acts_as_staff(user)
+        group.empty_label = _("None: a network-wide event") if acts_as_staff(user) else None
+        if not acts_as_staff(user):
             group.help_text = _("One of the groups you organise.")
         self.fields["interests"].queryset = Interest.objects.by_category()
         self.fields["interests"].required = False
@@ -146,7 +147,7 @@ class EventForm(forms.ModelForm):
             if self.instance.is_published:
                 # Published events are cancelled, not hidden: people may be going.
                 del self.fields["is_published"]
-            if self.instance.group_id and not user.is_staff:
+            if self.instance.group_id and not acts_as_staff(user):
                 # Moving an event to another group is for staff.
                 group.disabled = True
                 group.queryset = Group.objects.filter(pk=self.instance.group_id)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from experts.models import Expert
 from groups.models import Group, GroupMembership
 from members.models import Interest, TimeStampedModel
+from members.staff import acts_as_staff
 
 # Paths under /events/ that an event's slug must never take.
 RESERVED_SLUGS = {"new", "mine", "release", "calendar"}
@@ -103,7 +104,7 @@ class EventQuerySet(models.QuerySet["Event"]):
         """Events `user` may manage: all for staff, their groups' events for organisers."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_staff:
+        if acts_as_staff(user):
             return self
         organised = GroupMembership.objects.organisers().filter(user=user).values("group_id")
         return self.filter(group_id__in=organised)

@@ -16,6 +16,7 @@ from experts.models import Expert
 from experts.selectors import Appearances
 from groups.models import Group, GroupMembership
 from members.models import Interest, Profile, User
+from members.staff import acts_as_staff
 
 APPEARANCES_LIMIT = 10
 
@@ -124,7 +125,7 @@ def can_manage(*, user: User, event: Event) -> bool:
     """Staff manage every event; a group's organisers manage that group's events."""
     if not user.is_authenticated:
         return False
-    if user.is_staff:
+    if acts_as_staff(user):
         return True
     if event.group_id is None:
         return False
@@ -135,7 +136,7 @@ def organised_groups(user: User):
     """Groups `user` may create events for: all published ones for staff, else theirs."""
     if not user.is_authenticated:
         return Group.objects.none()
-    if user.is_staff:
+    if acts_as_staff(user):
         return Group.objects.all().order_by("name")
     return Group.objects.filter(
         pk__in=GroupMembership.objects.organisers().filter(user=user).values("group_id")
@@ -143,7 +144,7 @@ def organised_groups(user: User):
 
 
 def can_organise(user: User) -> bool:
-    return user.is_authenticated and (user.is_staff or organised_groups(user).exists())
+    return user.is_authenticated and (acts_as_staff(user) or organised_groups(user).exists())
 
 
 def event_organisers(event: Event) -> list[Profile]:
@@ -243,7 +244,7 @@ def member_events(*, user: User, now: datetime | None = None) -> dict[str, list[
 
 def organised_events(user: User, *, now: datetime | None = None, limit: int = 30) -> list[Event]:
     """Upcoming events (drafts too) the member may manage, for their own events page."""
-    if not user.is_authenticated or user.is_staff:
+    if not user.is_authenticated or acts_as_staff(user):
         # Staff manage everything: the admin is their list.
         return []
     return list(

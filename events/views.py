@@ -24,6 +24,7 @@ from events.services.invites import DAILY_CAP, sent_today
 from groups.selectors import display_name
 from members.ratelimit import rate_limited
 from members.selectors import member_is_active
+from members.staff import acts_as_staff
 
 PAGE_SIZE = 24
 CHECK_IN_OPENS = timedelta(hours=3)
@@ -52,7 +53,7 @@ def organiser_required(view):
             if not event.is_published:
                 raise Http404("No such event.")  # a draft's address must not confirm it exists
             raise PermissionDenied(_("Only this event's organisers can do that."))
-        if not request.user.is_staff and not member_is_active(request.user):
+        if not acts_as_staff(request.user) and not member_is_active(request.user):
             return _join_redirect(request)
         return view(request, event, *args, **kwargs)
 
@@ -287,7 +288,7 @@ def release(request, token: str):
 def event_create(request):
     if not selectors.can_organise(request.user):
         raise PermissionDenied(_("Only group organisers can create events."))
-    if not request.user.is_staff and not member_is_active(request.user):
+    if not acts_as_staff(request.user) and not member_is_active(request.user):
         return _join_redirect(request)
     form = EventForm(request.POST or None, user=request.user)
     if request.method == "POST":

@@ -18,6 +18,7 @@ from experts.validators import validate_future_event_date
 from members.models import User
 from members.selectors import member_is_active
 from members.services.email import email_queue, email_queue_many
+from members.staff import acts_as_staff
 
 Status = ExpertRequest.Status
 
@@ -110,7 +111,7 @@ def expert_request_set_status(
     """
     status = Status(status)
     is_own_withdrawal = status == Status.WITHDRAWN and by.pk == request.member_id
-    if not (by.is_staff or is_own_withdrawal):
+    if not (acts_as_staff(by) or is_own_withdrawal):
         raise PermissionDenied("Only staff can change the status of a request.")
 
     locked = ExpertRequest.objects.select_for_update().get(pk=request.pk)

@@ -14,6 +14,7 @@ from members.decorators import member_required
 from members.models import Membership
 from members.ratelimit import rate_limited
 from members.selectors import member_is_active, membership_of
+from members.staff import acts_as_staff
 
 PAGE_SIZE = 24
 _NEVER_PAID = {Membership.Status.NONE, Membership.Status.INCOMPLETE}
@@ -45,7 +46,7 @@ def expert_list(request):
 def _visible_expert(request, slug: str) -> Expert:
     """Published experts for everyone; staff may preview an unpublished one."""
     expert = get_object_or_404(Expert.objects.for_detail(), slug=slug)
-    if not expert.is_published and not request.user.is_staff:
+    if not expert.is_published and not acts_as_staff(request.user):
         raise Http404("No such expert.")
     return expert
 

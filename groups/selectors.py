@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from groups.models import Group, GroupMembership
 from members.models import Interest, Profile, User
+from members.staff import acts_as_staff
 
 
 def display_name(user: User | None) -> str:
@@ -89,7 +90,7 @@ def can_moderate(*, user: User, group: Group, membership: GroupMembership | None
     """Staff, and the group's organisers, may hide posts in its discussion."""
     if not user.is_authenticated:
         return False
-    if user.is_staff:
+    if acts_as_staff(user):
         return True
     if membership is None:
         membership = membership_in(group=group, user=user)

@@ -23,6 +23,7 @@ from members.decorators import member_required
 from members.models import Interest, Membership, User
 from members.ratelimit import rate_limited
 from members.selectors import member_is_active, membership_of
+from members.staff import acts_as_staff
 
 GROUPS_PER_PAGE = 24
 THREADS_PER_PAGE = 20
@@ -78,7 +79,7 @@ def group_list(request):
 def _visible_group(request, slug: str) -> Group:
     """Published groups for everyone; staff may look at an unpublished one."""
     group = get_object_or_404(Group.objects.for_listing(), slug=slug)
-    if not group.is_published and not request.user.is_staff:
+    if not group.is_published and not acts_as_staff(request.user):
         raise Http404("No such group.")
     return group
 

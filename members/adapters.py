@@ -34,7 +34,8 @@ class AccountAdapter(DefaultAccountAdapter):
         from allauth.core import context as allauth_context
         from django.contrib.sites.shortcuts import get_current_site
 
-        request = allauth_context.request
+        # The adapter knows its request even in an on-commit callback, after allauth's context.
+        request = self.request or allauth_context.request
         message = self.render_mail(
             template_prefix,
             email,

@@ -10,12 +10,14 @@ from members.models import (
     Interest,
     Membership,
     Profile,
+    StaffEnrolment,
     StreamSubscription,
     StripeEvent,
     SuppressedAddress,
     User,
 )
 from members.services import billing
+from members.services.staff import staff_enrolment_send
 from members.stripe_api import StripeUnavailable
 
 
@@ -46,6 +48,15 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        was_staff = bool(form.initial.get("is_staff")) if change else False
+        super().save_model(request, obj, form, change)
+        if obj.is_staff and not was_staff:
+            # Their second factor can only be set up from the one-time link this mails them.
+            staff_enrolment_send(
+                user=obj, reason=StaffEnrolment.Reason.GRANTED, granted_by=request.user
+            )
 
     @admin.display(description=_("display name"), ordering="profile__display_name")
     def display_name(self, user: User) -> str:
@@ -188,3 +199,13 @@ class AddressOptOutAdmin(ReadOnlyAdmin):
     list_display = ["email", "stream", "created_at"]
     list_filter = ["stream"]
     search_fields = ["email"]
+
+
+@admin.register(StaffEnrolment)
+class StaffEnrolmentAdmin(ReadOnlyAdmin):
+    """Who was given staff status, by whom, and each enrolment link sent (never editable)."""
+
+    list_display = ["user", "reason", "granted_by", "sent_to", "created_at", "used_at"]
+    list_filter = ["reason", "created_at"]
+    search_fields = ["user__email", "sent_to"]
+    list_select_related = ["user", "granted_by"]

@@ -249,3 +249,22 @@ def _intro_accepted(delivery: EmailDelivery) -> EmailContent | None:
         template="members/email/intro_accepted",
         context={"intro": intro, "name": name, "intros_url": absolute_url("members:intros")},
     )
+
+
+@email_kind("staff_enrolment")
+def _staff_enrolment(delivery: EmailDelivery) -> EmailContent | None:
+    from members.models import StaffEnrolment
+    from members.staff import enrolment_token
+
+    enrolment = StaffEnrolment.objects.usable().filter(pk=delivery.payload.get("enrolment")).first()
+    if enrolment is None:
+        return None  # used, replaced by a newer link, or expired before we got to it
+    return EmailContent(
+        subject=_("Set up two-factor authentication for your Mutual staff account"),
+        template="members/email/staff_enrolment",
+        context={
+            "granted": enrolment.reason == StaffEnrolment.Reason.GRANTED,
+            "valid_days": (enrolment.expires_at - enrolment.created_at).days,
+            "enrol_url": absolute_url("members:staff_enrol", token=enrolment_token(enrolment)),
+        },
+    )

@@ -37,9 +37,14 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra_fields)
 
     def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> "User":
+        """`manage.py createsuperuser`: the new staff account is mailed its enrolment link."""
+        from members.services.staff import staff_enrolment_send
+
         extra_fields["is_staff"] = True
         extra_fields["is_superuser"] = True
-        return self._create_user(email, password, **extra_fields)
+        user = self._create_user(email, password, **extra_fields)
+        staff_enrolment_send(user=user, reason=StaffEnrolment.Reason.GRANTED)
+        return user
 
 
 class User(AbstractUser):
@@ -486,3 +491,49 @@ class AddressOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} off {self.stream}"
+
+
+class StaffEnrolmentQuerySet(models.QuerySet["StaffEnrolment"]):
+    def usable(self, *, now=None) -> "StaffEnrolmentQuerySet":
+        """Links not yet used, not replaced by a newer one, and not expired."""
+        return self.filter(
+            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now or timezone.now()
+        )
+
+
+class StaffEnrolment(models.Model):
+    """A one-time, expiring link that lets a staff account set up its second factor.
+
+    A staff password alone never enrols an authenticator: the link is mailed to the account's
+    own address when staff status is granted (or when the account asks for a fresh one), and
+    each row also records who granted staff status and when.
+    """
+
+    class Reason(models.TextChoices):
+        GRANTED = "granted", _("staff status granted")
+        REQUESTED = "requested", _("a fresh link asked for")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_enrolments"
+    )
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_to = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StaffEnrolmentQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Enrolment link for {self.user} ({self.get_reason_display()})"

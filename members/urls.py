@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views
+from members import staff_views, views
 
 app_name = "members"
 
@@ -26,4 +26,7 @@ urlpatterns = [
     path("settings/email/", views.email_settings, name="email_settings"),
     path("settings/email/confirm/<str:token>/", views.stream_confirm, name="stream_confirm"),
     path("email/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    # Staff set up their second factor only from a one-time link mailed to them.
+    path("staff/enrol/<str:token>/", staff_views.staff_enrol, name="staff_enrol"),
+    path("staff/enrol-link/", staff_views.staff_enrolment_resend, name="staff_enrolment_resend"),
 ]

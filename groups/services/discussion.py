@@ -23,6 +23,7 @@ from groups.selectors import can_moderate, display_name
 from members.models import Membership, User
 from members.selectors import member_is_active
 from members.services.email import email_queue_many
+from members.staff import acts_as_staff
 
 logger = logging.getLogger(__name__)
 
@@ -254,10 +255,10 @@ def post_hide(*, post: Post, by: User, reason: str) -> bool:
         raise PermissionDenied("Only the group's organisers and staff can hide posts.")
     if reason not in Post.HiddenReason.values:
         raise PostRefused(_("Please choose why you're hiding this post."))
-    changed = not post.is_hidden or (by.is_staff and post.hidden_reason != reason)
+    changed = not post.is_hidden or (acts_as_staff(by) and post.hidden_reason != reason)
     if changed:
         _hide(post, reason=reason, by=by)
-    if by.is_staff:
+    if acts_as_staff(by):
         _mark_reviewed(post, by)
     return changed
 
@@ -273,7 +274,7 @@ def post_approve(*, post: Post, by: User) -> bool:
     if not can_moderate(user=by, group=post.thread.group):
         raise PermissionDenied("Only the group's organisers and staff can restore posts.")
     automatic = post.hidden_reason in (Post.HiddenReason.HELD, Post.HiddenReason.REPORTED)
-    if not by.is_staff and (automatic or not post.is_hidden):
+    if not acts_as_staff(by) and (automatic or not post.is_hidden):
         raise PermissionDenied("Posts held for review are for staff to decide.")
     changed = post.is_hidden
     was_held = post.hidden_reason == Post.HiddenReason.HELD

@@ -14,6 +14,7 @@ from events.models import RSVP, Event, EventMessage
 from members.models import EmailDelivery
 from tests.conftest import message_text
 from tests.events.factories import EventFactory, GroupFactory, active_member, in_days, organiser_of
+from tests.staff import sign_in_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -151,7 +152,10 @@ def test_organiser_tools_permissions(client, tool, group, organiser, member, non
         assert client.get(url).status_code == 403
     client.force_login(organiser)
     assert client.get(url).status_code == 200
-    client.force_login(active_member(is_staff=True))
+    staff = active_member(is_staff=True)
+    client.force_login(staff)  # a password alone carries no staff powers
+    assert client.get(url).status_code == 403
+    sign_in_with_mfa(client, staff)
     assert client.get(url).status_code == 200
 
 
@@ -169,7 +173,7 @@ def test_network_wide_events_are_managed_by_staff_only(client, organiser):
     event = EventFactory(group=None)
     client.force_login(organiser)
     assert client.get(tool_url("attendees", event)).status_code == 403
-    client.force_login(active_member(is_staff=True))
+    sign_in_with_mfa(client, active_member(is_staff=True))
     assert client.get(tool_url("attendees", event)).status_code == 200
 
 

@@ -12,6 +12,7 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.urls import reverse
 
+from members.staff import with_staff_powers
 from tests.members.factories import PASSWORD, UserFactory, make_active_member
 
 
@@ -39,7 +40,8 @@ def member():
 
 @pytest.fixture
 def staff():
-    return UserFactory(is_staff=True, is_superuser=True)
+    """Staff, with staff powers when passed to services; a client needs `sign_in_with_mfa`."""
+    return with_staff_powers(UserFactory(is_staff=True, is_superuser=True))
 
 
 def totp_code(secret: str) -> str:

@@ -9,6 +9,7 @@ from experts.models import Credential
 from members.models import Interest, Membership
 from tests.experts.factories import CredentialFactory, ExpertFactory, ExpertRequestFactory, region
 from tests.members.factories import UserFactory, make_active_member
+from tests.staff import sign_in_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -214,7 +215,9 @@ def test_unpublished_expert_is_a_404_for_everyone_but_staff(client, member, staf
     client.force_login(member)
     assert client.get(url).status_code == 404
     make_active_member(staff)
-    client.force_login(staff)
+    client.force_login(staff)  # a password alone carries no staff powers
+    assert client.get(url).status_code == 404
+    sign_in_with_mfa(client, staff)
     response = client.get(url)
     assert response.status_code == 200
     assert "Preview: this expert is not published" in page_text(response)

@@ -5,6 +5,7 @@ import pytest
 from experts import services
 from experts.models import ExpertRequest
 from members.models import EmailDelivery
+from members.staff import with_staff_powers
 from tests.conftest import message_text, wait_until
 from tests.experts.factories import ExpertFactory, future_date
 from tests.members.factories import UserFactory, make_active_member
@@ -14,7 +15,7 @@ from tests.members.factories import UserFactory, make_active_member
 def test_request_and_status_emails_are_sent_by_a_real_worker(celery_worker, smtp_server):
     member = UserFactory()
     make_active_member(member)
-    staff = UserFactory(is_staff=True)
+    staff = with_staff_powers(UserFactory(is_staff=True))
     expert = ExpertFactory(name="Dr Helen Okafor")
 
     expert_request = services.expert_request_create(

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from members.models import Membership
+from members.staff import with_staff_powers
 from tests.members.factories import UserFactory, make_active_member
 
 
@@ -35,9 +36,10 @@ def lapsed():
 
 @pytest.fixture
 def staff():
+    """Staff, with staff powers when passed to services; a client needs `sign_in_with_mfa`."""
     user = UserFactory(is_staff=True, is_superuser=True)
     make_active_member(user)
-    return user
+    return with_staff_powers(user)
 
 
 @pytest.fixture

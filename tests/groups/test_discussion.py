@@ -16,6 +16,7 @@ from tests.groups.factories import (
     named,
     thread_with_opening,
 )
+from tests.staff import sign_in_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -260,7 +261,7 @@ def test_members_and_other_groups_organisers_cannot_hide(client, post, group, me
 
 def test_staff_hide_anywhere_and_close_the_reports(client, post, staff, organiser):
     post_report(post=post, reporter=organiser, reason="spam")
-    client.force_login(staff)
+    sign_in_with_mfa(client, staff)
 
     client.post(url("hide", post), {"reason": "spam"})
 

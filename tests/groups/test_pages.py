@@ -15,6 +15,7 @@ from tests.groups.factories import (
     thread_with_opening,
 )
 from tests.members.factories import UserFactory, make_active_member
+from tests.staff import sign_in_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -282,7 +283,9 @@ def test_unpublished_groups_are_for_staff_only(client, member, staff):
     hidden = GroupFactory(name="Draft", is_published=False)
     client.force_login(member)
     assert client.get(detail(hidden)).status_code == 404
-    client.force_login(staff)
+    client.force_login(staff)  # a password alone carries no staff powers
+    assert client.get(detail(hidden)).status_code == 404
+    sign_in_with_mfa(client, staff)
     assert client.get(detail(hidden)).status_code == 200
 
 

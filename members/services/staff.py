@@ -1,0 +1,70 @@
+"""Writes for staff accounts: the one-time links that let them enrol a second factor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from members.models import StaffEnrolment, User
+from members.services.email import email_queue
+from members.staff import enrolment_address
+
+ENROLMENT_VALID_FOR = timedelta(days=3)
+# A fresh link at most this often, however often someone presses "send me a new link".
+ENROLMENT_RESEND_AFTER = timedelta(minutes=5)
+
+
+@transaction.atomic
+def staff_enrolment_send(
+    *, user: User, reason: str, granted_by: User | None = None
+) -> StaffEnrolment | None:
+    """Mail `user` a fresh one-time link to set up their second factor; older links stop working.
+
+    Called when staff status is granted (the admin, `createsuperuser`) and when a staff account
+    without a second factor asks for a new link. The link goes only to the account's own
+    verified address, so asking for one gains nobody else anything. Returns None (and sends
+    nothing) for accounts that are not staff, already have a second factor, or have no address,
+    and when one was sent in the last few minutes and this is only a request for another.
+    """
+    from allauth.mfa.utils import is_mfa_enabled
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    address = enrolment_address(user)
+    if not user.is_staff or not user.is_active or not address or is_mfa_enabled(user):
+        return None
+    now = timezone.now()
+    recent = StaffEnrolment.objects.filter(user=user, created_at__gt=now - ENROLMENT_RESEND_AFTER)
+    if reason == StaffEnrolment.Reason.REQUESTED and recent.exists():
+        return None
+    StaffEnrolment.objects.filter(user=user).usable(now=now).update(revoked_at=now)
+    enrolment = StaffEnrolment.objects.create(
+        user=user,
+        reason=reason,
+        granted_by=granted_by,
+        sent_to=address,
+        expires_at=now + ENROLMENT_VALID_FOR,
+    )
+    email_queue(
+        kind="staff_enrolment",
+        to_email=address,
+        user=user,
+        dedupe_key=f"staff_enrolment:{enrolment.pk}",
+        payload={"enrolment": enrolment.pk},
+    )
+    return enrolment
+
+
+@transaction.atomic
+def staff_enrolment_redeem(*, enrolment: StaffEnrolment, user: User) -> bool:
+    """Use the link once (the caller then opens enrolment for that one session).
+
+    False, changing nothing, if the link is someone else's, used, replaced or expired.
+    """
+    locked = StaffEnrolment.objects.select_for_update().filter(pk=enrolment.pk).usable().first()
+    if locked is None or locked.user_id != user.pk or not user.is_staff:
+        return False
+    locked.used_at = timezone.now()
+    locked.save(update_fields=["used_at"])
+    return True
