@@ -55,9 +55,7 @@ def staff_enrolment_resend(request):
         return redirect("mfa_activate_totp")
     sent = staff_enrolment_send(user=request.user, reason=StaffEnrolment.Reason.REQUESTED)
     if sent is None:
-        messages.info(
-            request, _("We sent you a link a few minutes ago. Please check your inbox.")
-        )
+        messages.info(request, _("We sent you a link a few minutes ago. Please check your inbox."))
     else:
         messages.success(request, _("We've sent a new link to your email address."))
     return redirect("mfa_activate_totp")
