@@ -17,13 +17,12 @@ from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
 
+from members.images import ImageValidator
 from members.models import Interest, TimeStampedModel
 
 LOGO_MAX_BYTES = 1024 * 1024
-LOGO_MAX_PIXELS = 4000
-LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
+_logo_check = ImageValidator(max_bytes=LOGO_MAX_BYTES, what=_("logo"))
 CODE_MAX_LENGTH = 64
 # Paths under /discounts/ that are pages of their own, so no offer may take them as a slug.
 RESERVED_SLUGS = ("mine", "partners")
@@ -50,29 +49,9 @@ def new_verification_token() -> str:
 
 
 def validate_logo(value) -> None:
-    """A small PNG, JPEG or WebP image; checked by decoding it, not by trusting its name."""
-    if value.size > LOGO_MAX_BYTES:
-        raise ValidationError(_("The logo must be 1 MB or smaller."), code="too_large")
-    file = getattr(value, "file", value)
-    file.seek(0)
-    try:
-        with Image.open(file) as image:
-            image_format = image.format
-            width, height = image.size
-    except (UnidentifiedImageError, OSError) as error:
-        raise ValidationError(
-            _("Upload a PNG, JPEG or WebP image."), code="not_an_image"
-        ) from error
-    finally:
-        file.seek(0)
-    if image_format not in LOGO_FORMATS:
-        raise ValidationError(_("Upload a PNG, JPEG or WebP image."), code="bad_format")
-    if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
-        raise ValidationError(
-            _("The logo must be at most %(max)s pixels on each side."),
-            code="too_big",
-            params={"max": LOGO_MAX_PIXELS},
-        )
+    """A PNG, JPEG or WebP logo of at most 1 MB and 4000 pixels a side, checked by decoding it
+    and stored without its metadata (members.images)."""
+    _logo_check(value)
 
 
 class Partner(TimeStampedModel):

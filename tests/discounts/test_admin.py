@@ -266,10 +266,10 @@ def partner_form(logo: SimpleUploadedFile) -> dict:
     ("name", "content", "message"),
     [
         ("logo.gif", image_bytes("GIF"), "File extension"),
-        ("logo.png", image_bytes("GIF"), "PNG, JPEG or WebP"),
+        ("logo.png", image_bytes("GIF"), "JPEG, PNG or WebP image (this file is GIF)"),
         ("logo.png", b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "Upload a valid image"),
         ("logo.png", image_bytes("PNG", (4100, 10)), "at most 4000 pixels"),
-        ("logo.png", image_bytes("PNG") + b"\0" * (1024 * 1024), "1 MB or smaller"),
+        ("logo.png", image_bytes("PNG") + b"\0" * (1024 * 1024), "the most we accept is 1.0"),
     ],
 )
 def test_a_bad_logo_is_refused_with_a_reason(staff_client, name, content, message):

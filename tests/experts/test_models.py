@@ -1,7 +1,11 @@
+import io
+
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from PIL import Image
 
 from experts.models import Credential, Expert
 from tests.experts.factories import ExpertFactory
@@ -96,3 +100,80 @@ def test_a_link_credential_needs_its_address():
         Credential.objects.create(expert=expert, kind="link", title="Website", url="")
     with pytest.raises(IntegrityError), transaction.atomic():
         Credential.objects.create(expert=expert, kind="book", title="Old", year=1066)
+
+
+# --- One image check for every upload: bytes, pixels, a real decode, metadata stripped ----------
+
+
+def png_bytes(size) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("1", size).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def photo_with_location(fmt="JPEG") -> SimpleUploadedFile:
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # camera maker
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}  # GPS
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (15, 95, 92)).save(buffer, format=fmt, exif=exif.tobytes())
+    assert Image.open(io.BytesIO(buffer.getvalue())).getexif().get_ifd(0x8825)
+    return SimpleUploadedFile(f"photo.{fmt.lower()}", buffer.getvalue())
+
+
+@pytest.mark.django_db
+def test_a_tiny_file_of_a_huge_picture_is_refused_before_it_is_decoded():
+    bomb = SimpleUploadedFile("photo.png", png_bytes((12000, 12000)))
+    assert bomb.size < 200 * 1024
+
+    with pytest.raises(ValidationError) as error:
+        expert_with_photo(bomb).full_clean()
+
+    assert error.value.message_dict["photo"] == [
+        "This photo is 12000 by 12000 pixels; it can be at most 4000 pixels on each side. "
+        "Please upload a smaller one."
+    ]
+
+
+@pytest.mark.django_db
+def test_every_uploaded_image_field_uses_the_one_check():
+    fields = [
+        field
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, models.FileField)
+    ]
+    assert {f"{f.model._meta.label}.{f.name}" for f in fields} == {
+        "experts.Expert.photo",
+        "discounts.Partner.logo",
+    }
+    for field in fields:
+        with pytest.raises(ValidationError, match="at most 4000 pixels on each side"):
+            field.run_validators(SimpleUploadedFile("big.png", png_bytes((4001, 10))))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_a_photo_is_stored_without_its_location_and_camera_details(fmt, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    expert = expert_with_photo(photo_with_location(fmt))
+
+    expert.full_clean()
+    expert.save()
+
+    with Image.open(expert.photo.path) as stored:
+        assert stored.format == fmt
+        assert stored.size == (64, 48)
+        assert dict(stored.getexif()) == {}
+        assert "exif" not in stored.info
+
+
+@pytest.mark.django_db
+def test_a_truncated_photo_is_refused():
+    whole = image_upload("JPEG", size=(400, 300), noise=True).read()
+    cut = SimpleUploadedFile("photo.jpg", whole[: len(whole) // 2])
+
+    with pytest.raises(ValidationError) as error:
+        expert_with_photo(cut).full_clean()
+
+    assert "could not be read to the end" in error.value.message_dict["photo"][0]
