@@ -42,9 +42,11 @@ from groups.models import GroupMembership, Post, ThreadFollow
 from groups.services.discussion import post_create, post_hide
 from members.email_streams import Stream
 from members.emails import confirm_token, unsubscribe_token
-from members.models import ConsentEvent, Interest, Membership
+from members.models import ConsentEvent, Interest, Membership, StaffEnrolment
 from members.services.email import stream_set
 from members.services.intros import intro_request_create
+from members.services.staff import staff_enrolment_send
+from members.staff import enrolment_token
 from tests.discounts.factories import OfferFactory, PartnerFactory
 from tests.events.factories import EventFactory
 from tests.experts.factories import ExpertFactory, ExpertRequestFactory
@@ -61,6 +63,10 @@ ROLES = (
     "organiser",  # organiser of `group`, the group the events belong to
     "other_organiser",  # organiser of `other_group` only
     "staff",  # is_staff and superuser, signed in with their second factor
+    # is_staff and superuser, signed in with a password alone, no authenticator set up (with
+    # one, and a session that did not use it, see `test_staff_powers_need_the_second_factor`):
+    # no staff powers anywhere, so they get what any signed-in non-member gets
+    "staff_no_mfa",
 )
 
 
@@ -112,8 +118,15 @@ def build_world() -> World:
     # Someone else: the other side of the member's introductions and the author of posts.
     target = _active(email="target@example.org", date_joined=established)
     target.profile.interests.set(marketing)
-    # Staff who never turned on their second factor (used by the admin rule only).
-    staff_no_mfa = UserFactory(email="staff-no-mfa@example.org", is_staff=True, is_superuser=True)
+    # Staff who never turned on their second factor.
+    staff_no_mfa = UserFactory(
+        email="staff-no-mfa@example.org", is_staff=True, is_superuser=True, date_joined=established
+    )
+    # Staff with an authenticator whose session was opened with the password alone.
+    staff_password_only = UserFactory(
+        email="staff-password-only@example.org", is_staff=True, is_superuser=True
+    )
+    TOTP.activate(staff_password_only, generate_totp_secret())
     w.users = {
         "non_member": non_member,
         "member": member,
@@ -123,6 +136,7 @@ def build_world() -> World:
         "staff": staff,
         "target": target,
         "staff_no_mfa": staff_no_mfa,
+        "staff_password_only": staff_password_only,
     }
 
     group = GroupFactory(interests=list(marketing))
@@ -178,6 +192,7 @@ def build_world() -> World:
     offer = OfferFactory(partner=partner)
     redemption, _created = offer_redeem(offer=offer, member=member)
     feed = calendar_feed_create(user=member)
+    enrolment = staff_enrolment_send(user=staff_no_mfa, reason=StaffEnrolment.Reason.GRANTED)
 
     # A sign-up that has not confirmed its address yet, for allauth's confirmation link.
     newcomer = UserFactory(email="newcomer@example.org", verified=False)
@@ -250,6 +265,7 @@ def build_world() -> World:
         "interest5": others[1].pk,
         "interest6": others[2].pk,
         "in_60_days": (timezone.localdate() + timedelta(days=60)).isoformat(),
+        "staff_enrol_token": enrolment_token(enrolment),
     }
     return w
 
@@ -270,7 +286,10 @@ def world_in_transaction(django_db_blocker):
         atomic.__enter__()
         try:
             world = build_world()
-            world.sessions = {role: _signed_in_session(user) for role, user in world.users.items()}
+            world.sessions = {
+                role: _signed_in_session(user, with_mfa=role != "staff_password_only")
+                for role, user in world.users.items()
+            }
             # A reset link made after signing in: signing in changes what the token covers.
             world.ids["reset_key"] = default_token_generator.make_token(world.users["member"])
             yield world
@@ -294,7 +313,7 @@ def _quiet_logs():
             logger.setLevel(level)
 
 
-def _signed_in_session(user) -> str:
+def _signed_in_session(user, *, with_mfa: bool = True) -> str:
     """A session as allauth leaves it after signing in (staff: with their second factor).
 
     None of the records is a fresh "confirm it's you", so allauth asks for one before any
@@ -305,7 +324,7 @@ def _signed_in_session(user) -> str:
     session = client.session
     now = time.time()
     records = [{"method": "password", "at": now, "email": user.email}]
-    if is_mfa_enabled(user):
+    if is_mfa_enabled(user) and with_mfa:
         records.append({"method": "mfa", "at": now, "type": "totp"})
     session["account_authentication_methods"] = records
     session["account_authentication_methods_user"] = str(user.pk)
