@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
@@ -17,7 +18,7 @@ from members.models import (
     User,
 )
 from members.services import billing
-from members.services.staff import staff_enrolment_send
+from members.services.staff import authenticator_remove, staff_enrolment_send
 from members.stripe_api import StripeUnavailable
 
 
@@ -209,3 +210,32 @@ class StaffEnrolmentAdmin(ReadOnlyAdmin):
     list_filter = ["reason", "created_at"]
     search_fields = ["user__email", "sent_to"]
     list_select_related = ["user", "granted_by"]
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """Staff may see and remove an authenticator (a lost phone), never add or edit one: an
+    authenticator is only ever set up by its owner, and a removal is emailed to them."""
+
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type", "created_at", "last_used_at"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        authenticator_remove(request=request, authenticator=obj)
+
+    def delete_queryset(self, request, queryset):
+        for authenticator in queryset.select_related("user"):
+            authenticator_remove(request=request, authenticator=authenticator)

@@ -68,3 +68,18 @@ def staff_enrolment_redeem(*, enrolment: StaffEnrolment, user: User) -> bool:
     locked.used_at = timezone.now()
     locked.save(update_fields=["used_at"])
     return True
+
+
+def authenticator_remove(*, request, authenticator) -> None:
+    """Remove an authenticator for its owner (staff in the admin, after a lost phone), with
+    allauth's clean-up of recovery codes left alone, and tell the owner by email."""
+    from allauth.account.adapter import get_adapter
+    from allauth.mfa.base.internal.flows import delete_and_cleanup
+
+    owner = authenticator.user
+    kind = authenticator.get_type_display()
+    with transaction.atomic():
+        delete_and_cleanup(request, authenticator)
+    get_adapter(request).send_notification_mail(
+        "mfa/email/authenticator_removed_by_staff", owner, {"kind": kind}
+    )

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, TOTP, generate_totp_secret
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -248,3 +248,24 @@ def test_the_enrolment_link_arrives_over_smtp(smtp_server, django_capture_on_com
 
     [message] = smtp_server.to("smtp.staff@example.org")
     assert link_for(enrolment) in message_text(message)
+
+
+def test_staff_remove_a_lost_authenticator_in_the_admin_and_its_owner_is_told(
+    client, smtp_server, django_capture_on_commit_callbacks
+):
+    owner = UserFactory(email="lost.phone@example.org")
+    TOTP.activate(owner, generate_totp_secret())
+    totp = Authenticator.objects.get(user=owner, type=Authenticator.Type.TOTP)
+    sign_in_with_mfa(client, UserFactory(is_staff=True, is_superuser=True))
+
+    assert client.get(reverse("admin:mfa_authenticator_add")).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:mfa_authenticator_delete", args=[totp.pk]), {"post": "yes"}
+        )
+
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=owner).exists()
+    [message] = smtp_server.to("lost.phone@example.org")
+    text = message_text(message)
+    assert "A member of staff removed your" in text, text
