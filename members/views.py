@@ -23,6 +23,7 @@ from members.forms import (
     ProfileForm,
 )
 from members.models import ConsentEvent, IntroRequest, Membership, Profile, User
+from members.pagination import page_number
 from members.ratelimit import rate_limited
 from members.selectors import (
     directory_page,
@@ -323,10 +324,7 @@ def directory(request):
         }
     own = getattr(request.user, "profile", None)
     mine = list(own.interests.values_list("pk", flat=True)) if own else []
-    try:
-        number = max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        number = 1
+    number = page_number(request.GET.get("page"))
     page = directory_page(viewer=request.user, mine=mine, number=number, **filters)
     return render(
         request,
