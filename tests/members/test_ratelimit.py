@@ -188,6 +188,8 @@ def test_the_owner_signs_in_with_an_emailed_code_while_passwords_are_locked(clie
 
     login_page = client.get(reverse("account_login"), REMOTE_ADDR=OWNER).content.decode()
     assert reverse("account_request_login_code") in login_page
+    code_page = client.get(reverse("account_request_login_code")).content.decode()
+    assert "It works even when signing in with your password has been paused" in code_page
     asked = client.post(
         reverse("account_request_login_code"), {"email": owner.email}, REMOTE_ADDR=OWNER
     )
