@@ -17,10 +17,11 @@ def staff_enrolment_required(request):
 
     A POST (an attempt to activate) is refused with the same page, changing nothing.
     """
+    link_sent = StaffEnrolment.objects.filter(user=request.user).usable().exists()
     return render(
         request,
         "members/staff_enrolment_required.html",
-        {"address_hint": _masked(request.user.email)},
+        {"address_hint": _masked(request.user.email), "link_sent": link_sent},
         status=200 if request.method == "GET" else 403,
     )
 
