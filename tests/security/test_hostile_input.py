@@ -3,9 +3,12 @@
 Hypothesis puts hostile values in every path parameter and in the query string (the
 parameters the views read, and names nobody reads): NUL and other control characters, huge
 and negative numbers, very long strings and odd Unicode. Each example walks every URL
-pattern the site serves, the admin's included, once as each role, with a GET and (outside
-the admin) a POST carrying the same values as form data. No answer may be a 5xx, no
-exception may escape a view, and nothing may be logged as an error.
+pattern the site serves once as each person in the world (the matrix's roles and the extra
+people it holds), with a GET and a POST carrying the same values as form data; the admin's
+patterns get a GET as a visitor, a non-staff account and staff, since it turns every
+non-staff account away alike. No answer may be a 5xx, no exception may escape a view, and
+nothing may be logged as an error. A GET longer than gunicorn's request line is not made:
+gunicorn refuses it before Django sees it.
 
 The world is the access matrix's (`acl_world`), shared by every example; each request runs
 in a savepoint that is rolled back. Stripe is replaced by fakes that answer at once: "Stripe
