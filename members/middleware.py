@@ -44,11 +44,12 @@ class StaffMFAMiddleware:
         return user
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        # Only these two views look at the user here, so other pages still load it lazily.
         match = request.resolver_match
-        if match is None or not request.user.is_authenticated:
+        if match is None:
             return None
         if "admin" in match.app_names:
-            return self.admin_gate(request)
+            return self.admin_gate(request) if request.user.is_authenticated else None
         if (
             match.url_name == "mfa_activate_totp"
             and not match.namespaces
