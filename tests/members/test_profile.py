@@ -166,3 +166,30 @@ def test_the_directory_is_an_unticked_opt_in_on_the_profile_settings(client):
     client.post(reverse("members:profile"), {**VALID_PROFILE, "in_directory": "on"})
     assert Profile.objects.get(user=user).in_directory
 
+
+def test_existing_handles_and_names_made_from_the_email_address_are_replaced():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "members.migrations.0010_profiles_forget_email_derived_names"
+    )
+    derived = ProfileFactory(
+        user=UserFactory(email="j.smith1987@example.org", with_profile=False),
+        handle="j-smith1987-4821",
+        display_name="J Smith1987",
+    )
+    chosen = ProfileFactory(
+        user=UserFactory(email="ann@example.org", with_profile=False),
+        handle="ann-baker",
+        display_name="Ann Baker",
+    )
+
+    migration.forget_email_derived(apps, None)
+
+    derived.refresh_from_db()
+    chosen.refresh_from_db()
+    assert re.fullmatch(r"member-[0-9a-f]{6}", derived.handle)
+    assert derived.display_name == "New member"
+    assert (chosen.handle, chosen.display_name) == ("ann-baker", "Ann Baker")
