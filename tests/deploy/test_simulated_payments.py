@@ -47,3 +47,18 @@ def test_the_banner_is_visible_and_accessible_on_a_phone_and_a_desktop(
     box = banner.bounding_box()
     assert box["y"] == 0 and box["width"] == size[0]  # the top of the page, full width
     assert serious_violations(page) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("simulated", [True, False])
+def test_the_admin_says_so_too(client, settings, simulated):
+    from tests.members.factories import UserFactory
+    from tests.staff import sign_in_with_mfa
+
+    settings.PAYMENTS_SIMULATED = simulated
+    sign_in_with_mfa(client, UserFactory(is_staff=True, is_superuser=True))
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 200
+    assert (BANNER in response.text) is simulated
