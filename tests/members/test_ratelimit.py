@@ -195,7 +195,8 @@ def test_the_owner_signs_in_with_an_emailed_code_while_passwords_are_locked(clie
     )
     assert asked.status_code == 302
     [message] = smtp_server.to(owner.email)
-    code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", message_text(message), re.MULTILINE).group(1)
+    code_line = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", message_text(message), re.MULTILINE)
+    code = code_line.group(1)
 
     confirmed = client.post(
         reverse("account_confirm_login_code"), {"code": code}, REMOTE_ADDR=OWNER
