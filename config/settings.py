@@ -228,7 +228,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_FORMS = {
     "signup": "members.account_forms.SignupForm",
-    "reset_password": "members.account_forms.ResetPasswordForm",
+    "reset_password": "members.account_forms.ResetPasswordForm",  # pragma: allowlist secret
 }
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False

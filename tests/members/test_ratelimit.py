@@ -114,7 +114,7 @@ def test_limits_are_per_member(client, member, settings):
 ATTACKER, OWNER, OFFICE_PROXY = "203.0.113.9", "198.51.100.7", "10.0.0.2"
 
 
-def sign_in(client, user, *, password="wrong-password", **meta):  # noqa: S107
+def sign_in(client, user, *, password="wrong-password", **meta):  # noqa: S107  # pragma: allowlist secret
     from tests.members.factories import PASSWORD
 
     client.logout()

@@ -782,7 +782,7 @@ PREFIXES = {
 # Staff who did not use a second factor in this session, with no authenticator or with one:
 # each gets the column staff_no_mfa has in the matrix.
 STAFF_ROLES = {"staff": "staff", "staff_no_mfa": "staff_no_mfa",
-               "staff_password_only": "staff_no_mfa"}  # fmt: skip
+               "staff_password_only": "staff_no_mfa"}  # fmt: skip  # pragma: allowlist secret
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
