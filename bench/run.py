@@ -282,7 +282,7 @@ def wait_idle(port: int, timeout: float = 300) -> None:
 
 def preflight(port: int, pages: list[dict]) -> None:
     """Every page answers 200, and the member pages really are seen signed in. Notes which
-    pages come from the visitors' microcache (config/page_cache.py) the second time."""
+    pages come from the visitors' microcache (core/page_cache.py) the second time."""
     for page in pages:
         for _ in range(2):
             status, body, headers = get_full(port, page["path"], page["cookie"])
@@ -798,7 +798,7 @@ METHOD = """\
   SessionStore, as a login would): one of the biggest group's ordinary members, with an
   active membership. Anonymous pages carry no cookie.
 - **Microcache**: public pages marked for it are served to visitors without cookies from a
-  10-second cache (config/page_cache.py); the main columns measure what visitors get,
+  10-second cache (core/page_cache.py); the main columns measure what visitors get,
   "(microcache)" marking the pages that came from it. The "full render" columns measure
   every page rendered in full: visitors' pages with a cookie the site ignores
   (`{bypass}`), which the microcache skips.

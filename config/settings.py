@@ -79,12 +79,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # 400 for control characters (NUL...) in the address, before anything reads it.
-    "config.request_checks.RefuseControlCharactersMiddleware",
+    "core.request_checks.RefuseControlCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Public pages for visitors without cookies, from a short-lived cache (config/page_cache.py).
-    "config.page_cache.VisitorPageCacheMiddleware",
+    # Public pages for visitors without cookies, from a short-lived cache (core/page_cache.py).
+    "core.page_cache.VisitorPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -252,7 +252,7 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 # Behind a load balancer or reverse proxy, the number of proxies in front of the site, each
 # appending to X-Forwarded-For: the client's address is read that many entries from the right,
-# for allauth's limits and ours (members.ratelimit.client_ip). 0: the connecting address.
+# for allauth's limits and ours (core.ratelimit.client_ip). 0: the connecting address.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Mutual"
@@ -330,7 +330,7 @@ AKISMET_API_KEY = env.str("AKISMET_API_KEY", default="")
 # How long a public page is served from the cache to visitors who are not signed in (seconds;
 # 0 turns it off). Members always get a fresh page. Off in development, where edits should show.
 ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=0 if DEBUG else 10)
-# App-level limits (members.ratelimit), per member unless a rate says "/ip" (per client
+# App-level limits (core.ratelimit), per member unless a rate says "/ip" (per client
 # address) or "/all" (a ceiling for everyone): over them, a friendly 429 page.
 RATE_LIMITS = {
     "rsvp": "30/m",

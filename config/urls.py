@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
-from config.page_cache import cache_for_visitors
+from core.page_cache import cache_for_visitors
 
 admin.site.site_header = "Mutual staff"
 admin.site.site_title = "Mutual staff"

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.images import ImageValidator
-from members.models import Interest, TimeStampedModel
+from core.images import ImageValidator
+from core.models import TimeStampedModel
+from members.models import Interest
 
 LOGO_MAX_BYTES = 1024 * 1024
 _logo_check = ImageValidator(max_bytes=LOGO_MAX_BYTES, what=_("logo"))
@@ -50,7 +51,7 @@ def new_verification_token() -> str:
 
 def validate_logo(value) -> None:
     """A PNG, JPEG or WebP logo of at most 1 MB and 4000 pixels a side, checked by decoding it
-    and stored without its metadata (members.images)."""
+    and stored without its metadata (core.images)."""
     _logo_check(value)
 
 

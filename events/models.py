@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import TimeStampedModel
 from experts.models import Expert
 from groups.models import Group, GroupMembership
-from members.models import Interest, TimeStampedModel
+from members.models import Interest
 from members.staff import acts_as_staff
 
 # Paths under /events/ that an event's slug must never take.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from config.page_cache import cache_for_visitors
+from core.page_cache import cache_for_visitors
 from events import views
 
 app_name = "events"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.ratelimit import rate_limited
 from events import selectors, services
 from events.emails import invite_token_read, release_token_read
 from events.forms import CancelForm, EventFilterForm, EventForm, InviteForm, MessageForm, RSVPForm
@@ -22,7 +23,6 @@ from events.ics import calendar_bytes, site_host
 from events.models import RSVP, CalendarFeed, Event, EventInvite
 from events.services.invites import DAILY_CAP, sent_today
 from groups.selectors import display_name
-from members.ratelimit import rate_limited
 from members.selectors import member_is_active
 from members.staff import acts_as_staff
 

@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import TimeStampedModel
 from experts.validators import (
     RESERVED_SLUGS,
     validate_expert_photo,
     validate_slug_not_reserved,
 )
-from members.models import Interest, TimeStampedModel
+from members.models import Interest
 
 
 class RegionQuerySet(models.QuerySet["Region"]):

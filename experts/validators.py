@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from members.images import ImageValidator
+from core.images import ImageValidator
 
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 _photo_check = ImageValidator(max_bytes=PHOTO_MAX_BYTES, what=gettext_lazy("photo"))
@@ -17,7 +17,7 @@ EVENT_DATE_MAX_DAYS_AHEAD = 2 * 365
 
 def validate_expert_photo(value) -> None:
     """A JPEG, PNG or WebP photo of at most 2 MB and 4000 pixels a side, stored without its
-    metadata (members.images)."""
+    metadata (core.images)."""
     _photo_check(value)
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.ratelimit import rate_limited
 from groups import selectors, services
 from groups.emails import unfollow_token_read
 from groups.forms import (
@@ -21,7 +22,6 @@ from groups.forms import (
 from groups.models import Group, GroupMembership, GroupProposal, Post, Thread, ThreadFollow
 from members.decorators import member_required
 from members.models import Interest, Membership, User
-from members.ratelimit import rate_limited
 from members.selectors import member_is_active, membership_of
 from members.staff import acts_as_staff
 

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.pagination import page_number
+from core.ratelimit import rate_limited
 from members import emails, stripe_api
 from members.decorators import member_required
 from members.email_streams import STREAMS, Stream
@@ -23,8 +25,6 @@ from members.forms import (
     ProfileForm,
 )
 from members.models import ConsentEvent, IntroRequest, Membership, Profile, User
-from members.pagination import page_number
-from members.ratelimit import rate_limited
 from members.selectors import (
     directory_page,
     email_preferences,
