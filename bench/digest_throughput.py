@@ -71,8 +71,10 @@ def prepare(members: int):
     from django.db import transaction
     from django.utils import timezone
 
+    from billing.models import Membership
     from digests.models import DigestRun
-    from members.models import EmailDelivery, Membership, StreamSubscription, User
+    from mail.models import EmailDelivery, StreamSubscription
+    from members.models import User
 
     call_command("migrate", verbosity=0)
     if User.objects.filter(email__startswith="member").count() < members:
@@ -172,8 +174,8 @@ def main(members: int = 10_000) -> dict:
     from config.celery import app
     from digests.models import DigestRun
     from digests.services import digest_run_start
-    from members import emails
-    from members.models import EmailDelivery
+    from mail import emails
+    from mail.models import EmailDelivery
 
     ids = prepare(members)
     app.control.purge()

@@ -83,11 +83,12 @@ def seed(scale: str) -> float:
 
 
 def counts() -> dict[str, int]:
+    from billing.models import Membership
     from discounts.models import Offer
     from events.models import RSVP, Event
     from experts.models import Expert
     from groups.models import Group, GroupMembership
-    from members.models import Membership, User
+    from members.models import User
 
     return {
         "members": User.objects.count(),
@@ -107,7 +108,7 @@ def ensure_active(user_ids) -> None:
 
     from django.utils import timezone
 
-    from members.models import Membership
+    from billing.models import Membership
 
     ids = list(user_ids)
     until = timezone.now() + timedelta(days=30)

@@ -69,12 +69,17 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "members",
+    "billing",
+    "mail",
     "groups",
     "events",
     "discounts",
     "experts",
     "digests",
     "privacy",
+    # Development tools: the demo seeder and the offline Stripe stand-in's command (which alone
+    # imports the stand-in, when it runs).
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -109,7 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "members.context_processors.site",
+                "billing.context_processors.site",
             ],
         },
     },
@@ -169,7 +174,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Europe/London")
 CELERY_BEAT_SCHEDULE = {
     "memberships-reconcile-nightly": {
-        "task": "members.tasks.memberships_reconcile_task",
+        "task": "billing.tasks.memberships_reconcile_task",
         "schedule": crontab(hour=3, minute=15),
     },
     # The digests go out early in the site's time zone (CELERY_TIMEZONE).
@@ -188,7 +193,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
     },
     "email-outbox-sweeper": {
-        "task": "members.tasks.deliveries_sweep_task",
+        "task": "mail.tasks.deliveries_sweep_task",
         "schedule": crontab(minute="*/5"),
     },
 }
@@ -272,8 +277,8 @@ if env.str("EMAIL_URL", default=""):
     _email = env.email_url("EMAIL_URL")
     MAILERS = {
         "default": {
-            # Django's SMTP backend, with a fast encoder for ordinary messages (members/mime.py).
-            "BACKEND": "members.mime.EmailBackend"
+            # Django's SMTP backend, with a fast encoder for ordinary messages (mail/mime.py).
+            "BACKEND": "mail.mime.EmailBackend"
             if _email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
             else _email["EMAIL_BACKEND"],
             "OPTIONS": {

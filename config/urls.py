@@ -19,6 +19,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
+    path("", include("billing.urls")),
+    path("", include("mail.urls")),
     path("", include("groups.urls")),
     path("", include("events.urls")),
     path("", include("experts.urls")),

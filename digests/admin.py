@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from digests.models import DigestRun
 from digests.selectors import digest_contents
-from members.email_streams import DigestFrequency
-from members.models import EmailDelivery, StreamSubscription, User
+from mail.models import EmailDelivery, StreamSubscription
+from mail.streams import DigestFrequency
+from members.models import User
 
 
 @admin.register(DigestRun)

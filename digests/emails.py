@@ -1,6 +1,6 @@
 from django.utils.translation import gettext as _
 
-from members.emails import EmailContent, absolute_url, email_kind
+from mail.emails import EmailContent, absolute_url, email_kind
 
 
 @email_kind("digest")

@@ -2,7 +2,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.email_streams import DigestFrequency
+from mail.streams import DigestFrequency
 
 
 class DigestRun(models.Model):

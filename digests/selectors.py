@@ -18,11 +18,13 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from billing.models import Membership
 from discounts.models import Offer
 from events.models import Event, EventSpeaker
 from groups.models import Group, GroupMembership
-from members.email_streams import DigestFrequency, Stream
-from members.models import Membership, Profile, StreamSubscription, SuppressedAddress, User
+from mail.models import StreamSubscription, SuppressedAddress
+from mail.streams import DigestFrequency, Stream
+from members.models import Profile, User
 
 INACTIVE_AFTER = timedelta(days=180)
 WINDOW = {DigestFrequency.WEEKLY: timedelta(days=7), DigestFrequency.MONTHLY: timedelta(days=31)}

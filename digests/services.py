@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from digests.models import DigestRun
 from digests.selectors import digest_contents, eligible_members, period_key
-from members.email_streams import Stream
+from mail.services import email_queue_many
+from mail.streams import Stream
 from members.models import User
-from members.services.email import email_queue_many
 
 BATCH_SIZE = 500
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from discounts import services
 from discounts.forms import CodeImportForm
 from discounts.models import Code, Offer, Partner, Redemption
-from members.emails import absolute_url
+from mail.emails import absolute_url
 
 EXPORT_COLUMNS = [
     "offer",

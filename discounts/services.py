@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from billing.selectors import member_is_active
 from discounts.models import (
     CODE_MAX_LENGTH,
     Code,
@@ -34,7 +35,6 @@ from discounts.models import (
     site_today,
 )
 from members.models import User
-from members.selectors import member_is_active
 
 GENERATED_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out at a till
 GENERATED_LENGTH = 10  # 31**10, about 2**49.5 possible codes: not guessable

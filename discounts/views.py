@@ -5,14 +5,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from billing.models import Membership
+from billing.selectors import member_is_active, membership_of
 from core.ratelimit import over_limit, rate_limited
 from discounts import services
 from discounts.forms import CodeCheckForm
 from discounts.models import Code, Offer, Partner, site_today
 from discounts.selectors import catalogue, member_redemptions
 from members.decorators import member_required
-from members.models import Membership
-from members.selectors import member_is_active, membership_of
 
 # Memberships that were paid for once and are no longer active: "rejoin", not "join".
 LAPSED_STATUSES = {

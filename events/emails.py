@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from events.models import RSVP, Event, EventInvite, EventMessage
 from groups.selectors import display_name
-from members.emails import EmailContent, absolute_url, email_kind
+from mail.emails import EmailContent, absolute_url, email_kind
 
 if TYPE_CHECKING:
-    from members.models import EmailDelivery
+    from mail.models import EmailDelivery
 
 RELEASE_SALT = "events.release"
 INVITE_SALT = "events.invite"

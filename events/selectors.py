@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from events.models import RSVP, Event
@@ -15,6 +16,7 @@ from events.services.rsvp import waitlist_position
 from experts.models import Expert
 from experts.selectors import Appearances
 from groups.models import Group, GroupMembership
+from groups.selectors import GroupPageSection
 from members.models import Interest, Profile, User
 from members.staff import acts_as_staff
 
@@ -119,6 +121,15 @@ def group_upcoming_events(group: Group, *, limit: int = 5) -> list[Event]:
 
 
 # --- One event --------------------------------------------------------------------------
+
+
+def group_page_events(*, group: Group, request=None) -> GroupPageSection:
+    """A group's next events, as the section its page shows (registered in `EventsConfig`)."""
+    html = render_to_string(
+        "events/includes/_group_events.html",
+        {"group": group, "group_events": group_upcoming_events(group, limit=5)},
+    )  # no request: the partial needs no context processors, so none run twice
+    return GroupPageSection(html=html, stylesheet="events/events.css")
 
 
 def can_manage(*, user: User, event: Event) -> bool:

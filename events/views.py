@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from billing.selectors import member_is_active
 from core.ratelimit import rate_limited
 from events import selectors, services
 from events.emails import invite_token_read, release_token_read
@@ -23,7 +24,6 @@ from events.ics import calendar_bytes, site_host
 from events.models import RSVP, CalendarFeed, Event, EventInvite
 from events.services.invites import DAILY_CAP, sent_today
 from groups.selectors import display_name
-from members.selectors import member_is_active
 from members.staff import acts_as_staff
 
 PAGE_SIZE = 24
@@ -35,7 +35,7 @@ def _join_redirect(request):
         request,
         _("That's for paying members. Join Mutual to take part: it's one small monthly fee."),
     )
-    return redirect("members:join")
+    return redirect("billing:join")
 
 
 def organiser_required(view):

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 
 from experts.models import ExpertRequest, ExpertRequestStatusChange
-from members.emails import EmailContent, absolute_url, email_kind, single_line
+from mail.emails import EmailContent, absolute_url, email_kind, single_line
 
 if TYPE_CHECKING:
-    from members.models import EmailDelivery
+    from mail.models import EmailDelivery
 
 MEMBER_KIND = "expert_request_member"
 STAFF_KIND = "expert_request_staff"

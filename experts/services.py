@@ -12,12 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from billing.selectors import member_is_active
 from experts.emails import MEMBER_KIND, STAFF_KIND
 from experts.models import Expert, ExpertRequest, ExpertRequestStatusChange
 from experts.validators import validate_future_event_date
+from mail.services import email_queue, email_queue_many
 from members.models import User
-from members.selectors import member_is_active
-from members.services.email import email_queue, email_queue_many
 from members.staff import acts_as_staff
 
 Status = ExpertRequest.Status

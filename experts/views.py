@@ -7,13 +7,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from billing.models import Membership
+from billing.selectors import member_is_active, membership_of
 from core.ratelimit import rate_limited
 from experts import selectors, services
 from experts.forms import ExpertFilterForm, ExpertRequestForm
 from experts.models import Expert, ExpertRequest
 from members.decorators import member_required
-from members.models import Membership
-from members.selectors import member_is_active, membership_of
 from members.staff import acts_as_staff
 
 PAGE_SIZE = 24

@@ -15,13 +15,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from billing.selectors import member_is_active
 from groups.models import GroupMembership, GroupProposal, Post, ThreadFollow
 from groups.selectors import display_name
-from members.emails import EmailContent, absolute_url, email_kind
-from members.selectors import member_is_active
+from mail.emails import EmailContent, absolute_url, email_kind
 
 if TYPE_CHECKING:
-    from members.models import EmailDelivery
+    from mail.models import EmailDelivery
 
 UNFOLLOW_SALT = "groups.unfollow"
 FOLLOW_WORDING = gettext_lazy("Email me new replies to this thread")
@@ -77,7 +77,7 @@ def _reply(delivery: EmailDelivery) -> EmailContent | None:
             "stream_wording": FOLLOW_WORDING,
             "stream_label": _("this thread's reply"),
             "opted_in_at": follow.created_at,
-            "settings_url": absolute_url("members:email_settings"),
+            "settings_url": absolute_url("mail:settings"),
         },
     )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
@@ -106,3 +109,30 @@ def group_cities() -> list[str]:
         .values_list("city", flat=True)
         .distinct()
     )
+
+
+# --- Parts of a group's page that apps above groups provide ---------------------------------
+
+
+@dataclass(frozen=True)
+class GroupPageSection:
+    """A rendered part of a group's page (its upcoming events), with the stylesheet it needs."""
+
+    html: str
+    stylesheet: str = ""
+
+
+GroupPageSectionProvider = Callable[..., GroupPageSection]
+_page_section_providers: list[GroupPageSectionProvider] = []
+
+
+def register_page_section(provider: GroupPageSectionProvider) -> None:
+    """Called once by an app above this one (from its `AppConfig.ready`): groups never imports
+    it. The provider is called as `provider(group=..., request=...)`."""
+    if provider not in _page_section_providers:
+        _page_section_providers.append(provider)
+
+
+def group_page_sections(*, group: Group, request) -> list[GroupPageSection]:
+    """The sections other apps add to `group`'s page, in the order they registered."""
+    return [provider(group=group, request=request) for provider in _page_section_providers]

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from billing.models import Membership
+from billing.selectors import member_is_active, membership_of
 from core.ratelimit import rate_limited
 from groups import selectors, services
 from groups.emails import unfollow_token_read
@@ -21,8 +23,7 @@ from groups.forms import (
 )
 from groups.models import Group, GroupMembership, GroupProposal, Post, Thread, ThreadFollow
 from members.decorators import member_required
-from members.models import Interest, Membership, User
-from members.selectors import member_is_active, membership_of
+from members.models import Interest, User
 from members.staff import acts_as_staff
 
 GROUPS_PER_PAGE = 24
@@ -96,6 +97,8 @@ def group_detail(request, slug: str):
         "is_active_member": active,
         "lapsed": _lapsed(user),
         "can_moderate": selectors.can_moderate(user=user, group=group, membership=membership),
+        # Events are public: everyone sees what's coming up (the events app provides it).
+        "page_sections": selectors.group_page_sections(group=group, request=request),
     }
     if active:
         members = list(

@@ -4,11 +4,11 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 
 from core.ratelimit import client_ip
-from members.emails import html_from_text
+from mail.emails import html_from_text
+from mail.services import email_send_now
 from members.models import User
 from members.services import profile_create
 from members.services.addresses import address_unverified_claims_release
-from members.services.email import email_send_now
 
 
 class AccountAdapter(DefaultAccountAdapter):

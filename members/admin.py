@@ -4,22 +4,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from members.models import (
-    AddressOptOut,
-    ConsentEvent,
-    EmailDelivery,
-    Interest,
-    Membership,
-    Profile,
-    StaffEnrolment,
-    StreamSubscription,
-    StripeEvent,
-    SuppressedAddress,
-    User,
-)
-from members.services import billing
+from core.admin import ReadOnlyAdmin
+from members.models import Interest, Profile, StaffEnrolment, User
 from members.services.staff import authenticator_remove, staff_enrolment_send
-from members.stripe_api import StripeUnavailable
 
 
 class ProfileInline(admin.StackedInline):
@@ -89,117 +76,6 @@ class InterestAdmin(admin.ModelAdmin):
     @admin.display(description=_("members"), ordering="member_count")
     def member_count(self, interest: Interest) -> int:
         return interest.member_count
-
-
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    """Read-only: Stripe is the truth, and "Resync from Stripe" fetches it again."""
-
-    list_display = [
-        "user",
-        "status",
-        "current_period_end",
-        "cancel_at_period_end",
-        "past_due_since",
-        "synced_at",
-    ]
-    list_filter = ["status", "cancel_at_period_end"]
-    search_fields = ["user__email", "stripe_customer_id", "stripe_subscription_id"]
-    list_select_related = ["user"]
-    readonly_fields = [f.name for f in Membership._meta.fields]
-    actions = ["resync_from_stripe"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Viewing is allowed (the change page renders read-only); saving is not.
-        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
-
-    @admin.action(description=_("Resync from Stripe"))
-    def resync_from_stripe(self, request, queryset):
-        done = failed = 0
-        for membership in queryset:
-            try:
-                billing.membership_resync(membership=membership)
-            except StripeUnavailable:
-                failed += 1
-            else:
-                done += 1
-        self.message_user(request, _("Resynced %(done)d, failed %(failed)d.") % locals())
-
-
-@admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "type", "object_id", "processed_at"]
-    list_filter = ["type"]
-    search_fields = ["id", "object_id"]
-    readonly_fields = ["id", "type", "object_id", "processed_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ConsentEvent)
-class ConsentEventAdmin(ReadOnlyAdmin):
-    """The consent ledger: read-only here, and the database refuses edits anyway."""
-
-    list_display = ["created_at", "user", "stream", "action", "source", "wording_version"]
-    list_filter = ["stream", "action", "source"]
-    search_fields = ["user__email"]
-    list_select_related = ["user"]
-    readonly_fields = [f.name for f in ConsentEvent._meta.fields]
-    date_hierarchy = "created_at"
-
-
-@admin.register(StreamSubscription)
-class StreamSubscriptionAdmin(ReadOnlyAdmin):
-    list_display = ["user", "stream", "status", "frequency", "confirmed_at", "updated_at"]
-    list_filter = ["stream", "status", "frequency"]
-    search_fields = ["user__email"]
-    list_select_related = ["user"]
-    readonly_fields = [f.name for f in StreamSubscription._meta.fields]
-
-
-@admin.register(EmailDelivery)
-class EmailDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "to_email", "kind", "stream", "status", "attempts", "sent_at"]
-    list_filter = ["status", "stream", "kind"]
-    search_fields = ["to_email", "dedupe_key"]
-    readonly_fields = [f.name for f in EmailDelivery._meta.fields]
-    date_hierarchy = "created_at"
-
-
-@admin.register(SuppressedAddress)
-class SuppressedAddressAdmin(admin.ModelAdmin):
-    list_display = ["email", "reason", "created_at"]
-    list_filter = ["reason"]
-    search_fields = ["email"]
-    readonly_fields = ["created_at"]
-
-
-@admin.register(AddressOptOut)
-class AddressOptOutAdmin(ReadOnlyAdmin):
-    list_display = ["email", "stream", "created_at"]
-    list_filter = ["stream"]
-    search_fields = ["email"]
 
 
 @admin.register(StaffEnrolment)

@@ -5,7 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from members.selectors import member_is_active
+from billing.selectors import member_is_active
 
 
 def member_required(view):
@@ -27,7 +27,7 @@ def member_required(view):
                     "it's one small monthly fee."
                 ),
             )
-            return redirect("members:join")
+            return redirect("billing:join")
         return view(request, *args, **kwargs)
 
     return wrapper

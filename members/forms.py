@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.email_streams import DigestFrequency, Stream
+from mail.streams import Stream
 from members.models import OPEN_TO_FIELDS, Interest, IntroRequest, Profile
 
 
@@ -73,34 +73,6 @@ class InterestsForm(forms.Form):
         return by_category.items()
 
 
-class EmailPreferencesForm(forms.Form):
-    """One checkbox per stream, plus how often the digest comes; opt-ins start unticked."""
-
-    frequency = forms.ChoiceField(
-        label=_("How often"),
-        choices=DigestFrequency.choices,
-        widget=forms.RadioSelect,
-        initial=DigestFrequency.WEEKLY,
-    )
-
-    def __init__(self, *args, preferences: list[dict], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.preferences = preferences
-        for row in preferences:
-            on = row["status"] in ("subscribed", "pending")
-            self.fields[row["stream"]] = forms.BooleanField(
-                label=row["info"].stream.label,
-                help_text=row["info"].wording,
-                required=False,
-                initial=on,
-            )
-            if row["stream"] == Stream.DIGEST and row["subscription"] is not None:
-                self.fields["frequency"].initial = row["subscription"].frequency
-
-    def wanted(self) -> dict[str, bool]:
-        return {row["stream"]: self.cleaned_data[row["stream"]] for row in self.preferences}
-
-
 class SignupExtrasForm(forms.Form):
     """What allauth's sign-up form adds: the name the member chooses (nothing public comes
     from the email address) and optional choices, never pre-ticked."""
@@ -141,8 +113,8 @@ class SignupExtrasForm(forms.Form):
         return name
 
     def signup(self, request, user) -> None:
-        from members.models import ConsentEvent
-        from members.services.email import stream_set
+        from mail.models import ConsentEvent
+        from mail.services import stream_set
 
         choices = {
             Stream.DIGEST: self.cleaned_data.get("digest_opt_in"),

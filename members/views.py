@@ -1,45 +1,30 @@
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
-from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.pagination import page_number
 from core.ratelimit import rate_limited
-from members import emails, stripe_api
 from members.decorators import member_required
-from members.email_streams import STREAMS, Stream
 from members.forms import (
     DirectoryFilterForm,
-    EmailPreferencesForm,
     InterestsForm,
     IntroAcceptForm,
     IntroRequestForm,
     ProfileForm,
 )
-from members.models import ConsentEvent, IntroRequest, Membership, Profile, User
-from members.selectors import (
-    directory_page,
-    email_preferences,
-    membership_of,
-    stream_is_on,
-)
+from members.models import IntroRequest, Profile
+from members.selectors import directory_page
 from members.services import (
     InterestCountError,
-    billing,
     intros,
     profile_create,
     profile_set_interests,
 )
-from members.services import email as email_services
-from members.stripe_api import StripeUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -104,208 +89,6 @@ def profile_detail(request, handle: str):
     if not profile.in_directory and profile.user_id != request.user.pk:
         return render(request, "members/profile_hidden.html", status=404)
     return render(request, "members/profile_detail.html", {"profile": profile})
-
-
-# --- Membership and billing ------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def join(request):
-    membership = membership_of(request.user)
-    if request.method == "POST":
-        try:
-            checkout_url = billing.checkout_start(
-                user=request.user,
-                success_url=request.build_absolute_uri(reverse("members:join_success"))
-                + "?session_id={CHECKOUT_SESSION_ID}",
-                cancel_url=request.build_absolute_uri(reverse("members:join")) + "?cancelled=1",
-            )
-        except billing.AlreadyMember:
-            messages.info(request, _("You're already a member: here are your details."))
-            return redirect("members:billing")
-        except StripeUnavailable:
-            return render(request, "members/payment_unavailable.html", status=503)
-        return redirect_303(checkout_url)
-    if request.GET.get("cancelled"):
-        messages.info(request, _("No payment was taken. You can join whenever you're ready."))
-    return render(
-        request,
-        "members/join.html",
-        {"membership": membership, "is_member": bool(membership and membership.is_active())},
-    )
-
-
-@login_required
-def join_success(request):
-    membership = membership_of(request.user)
-    return render(
-        request,
-        "members/join_success.html",
-        {"membership": membership, "is_member": bool(membership and membership.is_active())},
-    )
-
-
-@login_required
-def membership_status(request):
-    """What the "confirming your payment" page polls until the webhook has landed."""
-    membership = membership_of(request.user)
-    return JsonResponse(
-        {
-            "active": bool(membership and membership.is_active()),
-            "status": membership.status if membership else "",
-        },
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-@login_required
-def billing_detail(request):
-    membership = membership_of(request.user)
-    return render(
-        request,
-        "members/billing.html",
-        {"membership": membership, "is_member": bool(membership and membership.is_active())},
-    )
-
-
-@login_required
-@require_POST
-def billing_portal(request):
-    try:
-        portal_url = billing.portal_start(
-            user=request.user, return_url=request.build_absolute_uri(reverse("members:billing"))
-        )
-    except Membership.DoesNotExist:
-        messages.info(request, _("You haven't joined yet, so there is nothing to manage."))
-        return redirect("members:join")
-    except StripeUnavailable:
-        return render(request, "members/payment_unavailable.html", status=503)
-    return redirect_303(portal_url)
-
-
-@csrf_exempt
-@require_POST
-def stripe_webhook(request):
-    """Stripe's signed events: 400 if the signature fails, 500 only when Stripe should retry."""
-    try:
-        event = stripe_api.construct_event(
-            payload=request.body,
-            signature=request.headers.get("Stripe-Signature"),
-            secret=settings.STRIPE_WEBHOOK_SECRET,
-        )
-    except stripe_api.StripeSignatureError:
-        return HttpResponseBadRequest("Bad signature.")
-    try:
-        result = billing.webhook_process(event=event)
-    except Exception:
-        logger.exception("Stripe webhook failed", extra={"event": event.id, "type": event.type})
-        # Nothing was written; a 500 makes Stripe deliver it again later.
-        return JsonResponse({"error": "processing failed"}, status=500)
-    return JsonResponse({"result": result.outcome})
-
-
-def redirect_303(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
-
-
-# --- Email preferences, double opt-in and one-click unsubscribe ---------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def email_settings(request):
-    preferences = email_preferences(request.user)
-    form = EmailPreferencesForm(
-        request.POST if request.method == "POST" else None, preferences=preferences
-    )
-    if request.method == "POST" and form.is_valid():
-        email_services.preferences_save(
-            user=request.user,
-            wanted=form.wanted(),
-            frequency=form.cleaned_data["frequency"],
-            source=ConsentEvent.Source.SETTINGS,
-        )
-        if form.wanted().get(Stream.DIGEST) and not stream_is_on(request.user, Stream.DIGEST):
-            messages.info(
-                request,
-                _("Nearly there: we've emailed you a link to confirm the digest."),
-            )
-        messages.success(request, _("Your email choices are saved."))
-        return redirect("members:email_settings")
-    history = ConsentEvent.objects.filter(user=request.user)[:50]
-    return render(
-        request,
-        "members/email_settings.html",
-        {"form": form, "preferences": preferences, "history": history},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def stream_confirm(request, token: str):
-    """Double opt-in: the link in the confirmation email. GET shows a button; POST confirms."""
-    try:
-        user_id, stream = emails.confirm_token_read(token)
-    except signing.SignatureExpired:
-        return render(request, "members/stream_confirm.html", {"expired": True}, status=410)
-    except signing.BadSignature as error:
-        raise Http404 from error
-    user = get_object_or_404(User, pk=user_id, is_active=True)
-    confirmed = False
-    if request.method == "POST":
-        confirmed = email_services.stream_confirm(user=user, stream=stream)
-    return render(
-        request,
-        "members/stream_confirm.html",
-        {
-            "stream_label": STREAMS[stream].stream.label,
-            "wording": STREAMS[stream].wording,
-            "confirmed": confirmed or stream_is_on(user, stream),
-            "token": token,
-        },
-    )
-
-
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request, token: str):
-    """One-click unsubscribe (RFC 8058): no login, no cookie, no CSRF token, no redirect.
-
-    GET shows what will stop and a button; POST (the button, or a mail client's
-    `List-Unsubscribe=One-Click`) stops it. Repeating it changes nothing.
-    """
-    try:
-        user_id, stream, guest_email = emails.unsubscribe_token_read(token)
-    except signing.BadSignature as error:
-        raise Http404 from error
-    user = get_object_or_404(User, pk=user_id) if user_id else None
-    done = False
-    if request.method == "POST" and user is None:
-        email_services.address_opt_out(email=guest_email, stream=stream)
-        done = True
-    elif request.method == "POST":
-        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
-        email_services.stream_set(
-            user=user,
-            stream=stream,
-            on=False,
-            source=ConsentEvent.Source.ONE_CLICK
-            if one_click
-            else ConsentEvent.Source.UNSUBSCRIBE_PAGE,
-        )
-        done = True
-    return render(
-        request,
-        "members/unsubscribe.html",
-        {
-            "done": done,
-            "stream_label": STREAMS[stream].stream.label,
-            "wording": STREAMS[stream].wording,
-            "token": token,
-        },
-    )
 
 
 # --- Directory and introductions ------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext as _
 
-from members.emails import EmailContent, email_kind
+from mail.emails import EmailContent, email_kind
 
 
 @email_kind("account_deleted")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from billing.models import Membership
 from discounts.models import Redemption
 from events.models import RSVP
 from experts.models import ExpertRequest
 from groups.models import GroupMembership, Post
-from members.models import ConsentEvent, IntroRequest, Membership, StreamSubscription, User
+from mail.models import ConsentEvent, StreamSubscription
+from members.models import IntroRequest, User
 
 
 def _iso(value) -> str | None:

@@ -6,15 +6,16 @@ import uuid
 
 from django.db import connection, transaction
 
+from billing.services import membership_end_for_erasure
 from groups.services.membership import member_erase as groups_member_erase
-from members.models import EmailDelivery, User
-from members.services.billing import membership_end_for_erasure
-from members.services.email import email_queue, member_mail_lock
+from mail.models import EmailDelivery
+from mail.services import email_queue, member_mail_lock
+from members.models import User
 
 
 def account_delete(*, user: User) -> None:
     """Erase `user`. Their subscription is cancelled first; if Stripe can't be reached this
-    raises `members.stripe_api.StripeUnavailable` and nothing is erased.
+    raises `billing.stripe_api.StripeUnavailable` and nothing is erased.
 
     What stays is anonymous: discount redemptions (for partners' counts), group posts with
     their words removed, expert request history without the requester. A confirmation goes

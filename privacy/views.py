@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from members.stripe_api import StripeUnavailable
+from billing.stripe_api import StripeUnavailable
 from privacy import services
 from privacy.selectors import member_export
 

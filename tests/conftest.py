@@ -150,7 +150,7 @@ def smtp_server(_smtp_controller, settings):
     """Route Django's mail to an aiosmtpd server in this process; yields its inbox."""
     settings.MAILERS = {
         "default": {
-            "BACKEND": "members.mime.EmailBackend",  # as in production
+            "BACKEND": "mail.mime.EmailBackend",  # as in production
             "OPTIONS": {
                 "host": _smtp_controller.hostname,
                 "port": _smtp_controller.port,
@@ -219,7 +219,7 @@ class StripeStandin:
 
         from aiohttp import web
 
-        from members import stripe_standin
+        from devtools import stripe_standin
 
         self.module = stripe_standin
         self.port = _free_port()

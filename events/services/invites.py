@@ -29,12 +29,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from billing.models import Membership
 from events.models import RSVP, Event, EventInvite
 from groups.models import GroupMembership
-from members.email_streams import Stream
-from members.models import AddressOptOut, Membership, Profile, SuppressedAddress, User
-from members.selectors import users_receiving
-from members.services.email import email_queue_many
+from mail.models import AddressOptOut, SuppressedAddress
+from mail.selectors import users_receiving
+from mail.services import email_queue_many
+from mail.streams import Stream
+from members.models import Profile, User
 
 DAILY_CAP = 200
 MAX_PASTED = 500

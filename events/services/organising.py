@@ -20,8 +20,8 @@ from django.utils.translation import ngettext
 from events.models import RESERVED_SLUGS, RSVP, Event, EventMessage, EventSpeaker
 from events.services.rsvp import waitlist_promote
 from experts.models import Expert
+from mail.services import email_queue_many
 from members.models import Interest, User
-from members.services.email import email_queue_many
 
 # Fields whose change makes calendars (RFC 5545 SEQUENCE) and attendees need to hear of it.
 WHEN_AND_WHERE = ("starts_at", "ends_at", "venue_name", "venue_address", "city", "online_url")

@@ -13,9 +13,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from events.models import RSVP
-from members.email_streams import Stream
-from members.selectors import users_receiving
-from members.services.email import email_queue_many
+from mail.selectors import users_receiving
+from mail.services import email_queue_many
+from mail.streams import Stream
 
 REMINDER_LEAD = timedelta(hours=24)
 

@@ -27,10 +27,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from billing.selectors import member_is_active
 from events.models import RSVP, Event
+from mail.services import email_queue
 from members.models import User
-from members.selectors import member_is_active
-from members.services.email import email_queue
 
 ATTEMPTS = 3
 

@@ -16,13 +16,14 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.models import Membership
+from billing.selectors import member_is_active
 from groups import antispam
 from groups.antispam import PostRefused
 from groups.models import Group, GroupMembership, Post, PostReport, Thread, ThreadFollow
 from groups.selectors import can_moderate, display_name
-from members.models import Membership, User
-from members.selectors import member_is_active
-from members.services.email import email_queue_many
+from mail.services import email_queue_many
+from members.models import User
 from members.staff import acts_as_staff
 
 logger = logging.getLogger(__name__)

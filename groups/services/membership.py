@@ -11,8 +11,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from groups.models import Group, GroupMembership, GroupProposal, ThreadFollow
+from mail.services import email_queue
 from members.models import Interest, User
-from members.services.email import email_queue
 
 # Paths under /groups/ that a group's slug must never take.
 RESERVED_SLUGS = {"propose", "unfollow", "proposals", "new"}

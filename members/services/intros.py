@@ -7,10 +7,10 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from members.email_streams import Stream
+from billing.selectors import member_is_active
+from mail.services import email_queue
+from mail.streams import Stream
 from members.models import IntroRequest, User
-from members.selectors import member_is_active
-from members.services.email import email_queue
 
 
 class IntroRefused(Exception):

@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from mail.services import email_queue
 from members.models import StaffEnrolment, User
-from members.services.email import email_queue
 from members.staff import enrolment_address
 
 ENROLMENT_VALID_FOR = timedelta(days=3)

@@ -9,9 +9,9 @@ from django.utils import timezone
 from digests.models import DigestRun
 from digests.selectors import digest_contents
 from digests.services import digest_run_start
-from members.email_streams import Stream
-from members.models import EmailDelivery, StreamSubscription, SuppressedAddress
-from members.services.email import stream_confirm, stream_set
+from mail.models import EmailDelivery, StreamSubscription, SuppressedAddress
+from mail.services import stream_confirm, stream_set
+from mail.streams import Stream
 from tests.conftest import message_text, wait_until
 from tests.discounts.factories import OfferFactory
 from tests.groups.factories import GroupFactory, interest
@@ -104,8 +104,8 @@ def test_nothing_matching_means_nothing_sent(smtp_server, django_capture_on_comm
 def test_a_member_who_unsubscribes_during_a_run_gets_nothing_after_it_commits(
     content, client, smtp_server
 ):
-    from members.emails import unsubscribe_token
-    from members.services.email import deliveries_send
+    from mail.emails import unsubscribe_token
+    from mail.services import deliveries_send
 
     reader = opted_in()
     run = digest_run_start(frequency="weekly")  # rows written; sending waits for commit
@@ -261,7 +261,7 @@ def test_a_member_opts_in_confirms_joins_a_group_and_gets_one_digest_for_the_wee
     assert "Walk and talk on the Stray" in text  # the event of the group they joined
     assert "Half-price print run" in text  # this month's offer for their interest
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert digest.get_boundary().startswith("=_")  # written by members/mime.py's fast path
+    assert digest.get_boundary().startswith("=_")  # written by mail/mime.py's fast path
     html = digest.get_body(("html",)).get_content()
     assert "Walk and talk on the Stray" in html and "style=" in html  # CSS inlined
 

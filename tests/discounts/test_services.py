@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from billing.models import Membership
 from discounts import services
 from discounts.models import Code, Offer, Redemption
-from members.models import Membership
 from tests.discounts.factories import OfferFactory, pool_codes
 from tests.members.factories import UserFactory
 

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import Membership
 from discounts.models import Code, Offer, Redemption, end_of_next_month, site_today
-from members.models import Membership
 from tests.discounts.factories import OfferFactory, PartnerFactory, pool_codes
 from tests.members.factories import UserFactory, interests
 
@@ -214,7 +214,7 @@ def test_anonymous_redeem_goes_to_sign_in_and_back_to_the_offer(client, offer):
     assert not Redemption.objects.exists()
     # After signing in, the login page sends them to the redeem address: it shows the offer.
     client.force_login(UserFactory())
-    assert client.get(redeem_url(offer))["Location"] == reverse("members:join")
+    assert client.get(redeem_url(offer))["Location"] == reverse("billing:join")
 
 
 def test_a_member_following_the_sign_in_redirect_lands_on_the_offer(client, offer, member):
@@ -232,7 +232,7 @@ def test_people_without_an_active_membership_are_sent_to_join(client, offer, lap
 
     response = client.post(redeem_url(offer), follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("members:join")
+    assert response.redirect_chain[-1][0] == reverse("billing:join")
     assert "That's for paying members" in unescape(response.content.decode())
     assert not Redemption.objects.exists()
 
@@ -403,7 +403,7 @@ def test_staff_without_a_membership_are_treated_like_any_non_member(client, offe
     assert "Join to redeem" in page(client, offer.get_absolute_url())
     response = client.post(redeem_url(offer))
 
-    assert response["Location"] == reverse("members:join")
+    assert response["Location"] == reverse("billing:join")
     assert not Redemption.objects.exists()
 
 

@@ -17,7 +17,7 @@ def make_member():
 @pytest.fixture
 def lapsed():
     """Paid once; the subscription has since been cancelled."""
-    from members.models import Membership
+    from billing.models import Membership
 
     user = active_member()
     Membership.objects.filter(user=user).update(status=Membership.Status.CANCELED)

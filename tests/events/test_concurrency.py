@@ -13,7 +13,7 @@ from zeal import zeal_ignore
 
 from events import services
 from events.models import RSVP, Event
-from members.models import EmailDelivery
+from mail.models import EmailDelivery
 from tests import concurrency
 from tests.conftest import message_text
 from tests.events.factories import EventFactory, active_member, statuses

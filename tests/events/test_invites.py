@@ -10,9 +10,9 @@ from django.utils import timezone
 from events import services
 from events.models import EventInvite
 from events.services.invites import DAILY_CAP
-from members.email_streams import Stream
-from members.models import AddressOptOut, EmailDelivery, SuppressedAddress
-from members.services.email import stream_set
+from mail.models import AddressOptOut, EmailDelivery, SuppressedAddress
+from mail.services import stream_set
+from mail.streams import Stream
 from tests.conftest import message_text
 from tests.events.factories import EventFactory, active_member, interest, join_group
 
@@ -184,7 +184,7 @@ def test_the_outbox_skips_a_guest_who_unsubscribes_before_the_invite_goes(
     services.invites_send(event=group_event, sender=organiser, addresses="friend@example.net")
     AddressOptOut.objects.create(email="friend@example.net", stream=Stream.EVENT_INVITES)
 
-    from members.services.email import deliveries_send
+    from mail.services import deliveries_send
 
     delivery = EmailDelivery.objects.get(kind="events_invite")
     deliveries_send(delivery_ids=[delivery.pk])

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from events import services
 from events.models import RSVP, Event, EventMessage
-from members.models import EmailDelivery
+from mail.models import EmailDelivery
 from tests.conftest import message_text
 from tests.events.factories import EventFactory, GroupFactory, active_member, in_days, organiser_of
 from tests.staff import sign_in_with_mfa
@@ -51,7 +51,7 @@ def test_signed_in_non_members_are_sent_to_join(client, non_member, event):
 
     response = client.post(rsvp_url(event), {"response": "yes"})
 
-    assert response["Location"] == reverse("members:join")
+    assert response["Location"] == reverse("billing:join")
     assert "That's for paying members" in messages_of(response)[0]
     assert not RSVP.objects.exists()
 

@@ -408,14 +408,13 @@ def test_an_expert_page_with_appearances_costs_one_extra_query(
     assert [e.starts_at for e in past] == sorted((e.starts_at for e in past), reverse=True)
 
 
-def test_the_group_events_tag_renders_a_groups_next_events(group):
-    from django.template import Context, Template
+def test_the_group_page_section_renders_a_groups_next_events(group, rf):
+    from groups.selectors import group_page_sections
 
     EventFactory(title="Harbour walk", group=group, starts_at=in_days(2))
     EventFactory(title="Elsewhere", starts_at=in_days(2))
 
-    html = Template("{% load events_tags %}{% group_events group %}").render(
-        Context({"group": group})
-    )
+    (section,) = group_page_sections(group=group, request=rf.get("/"))
+    html = section.html
 
     assert "Harbour walk" in html and "Elsewhere" not in html

@@ -9,9 +9,9 @@ from django.utils import timezone
 from events import services
 from events.models import RSVP, Event
 from events.tasks import event_reminders_task
-from members.email_streams import Stream
-from members.models import EmailDelivery
-from members.services.email import stream_set
+from mail.models import EmailDelivery
+from mail.services import stream_set
+from mail.streams import Stream
 from tests.conftest import message_text, wait_until
 from tests.events.factories import EventFactory, active_member
 

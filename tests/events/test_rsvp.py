@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from events import services
 from events.models import RSVP, Event
-from members.models import EmailDelivery
+from mail.models import EmailDelivery
 from tests.conftest import message_text
 from tests.events.factories import EventFactory, in_days, statuses, waitlist_names
 

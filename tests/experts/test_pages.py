@@ -5,8 +5,9 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from billing.models import Membership
 from experts.models import Credential
-from members.models import Interest, Membership
+from members.models import Interest
 from tests.experts.factories import CredentialFactory, ExpertFactory, ExpertRequestFactory, region
 from tests.members.factories import UserFactory, make_active_member
 from tests.staff import sign_in_with_mfa

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import Membership
 from experts.models import ExpertRequest
-from members.models import Membership
 from tests.conftest import message_text
 from tests.experts.factories import ExpertFactory, ExpertRequestFactory, request_data
 from tests.members.factories import UserFactory
@@ -59,7 +59,7 @@ def test_people_who_are_not_active_members_are_sent_to_join(client, who):
 
     response = client.post(request_url(expert), request_data(), follow=True)
 
-    assert response.redirect_chain[0] == (reverse("members:join"), 302)
+    assert response.redirect_chain[0] == (reverse("billing:join"), 302)
     assert "That's for paying members" in page_text(response)
     assert not ExpertRequest.objects.exists()
 

@@ -7,8 +7,8 @@ from django.db import IntegrityError, transaction
 from experts import services
 from experts.models import ExpertRequest, ExpertRequestStatusChange
 from experts.services import InvalidStatusTransition
-from members.models import EmailDelivery
-from members.services.email import deliveries_send
+from mail.models import EmailDelivery
+from mail.services import deliveries_send
 from tests.conftest import message_text
 from tests.experts.factories import ExpertFactory, ExpertRequestFactory, future_date
 from tests.members.factories import UserFactory

@@ -4,7 +4,7 @@ import pytest
 
 from experts import services
 from experts.models import ExpertRequest
-from members.models import EmailDelivery
+from mail.models import EmailDelivery
 from members.staff import with_staff_powers
 from tests.conftest import message_text, wait_until
 from tests.experts.factories import ExpertFactory, future_date

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from members.models import Membership
+from billing.models import Membership
 from members.staff import with_staff_powers
 from tests.members.factories import UserFactory, make_active_member
 

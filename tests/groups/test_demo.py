@@ -7,14 +7,14 @@ import pytest
 
 from groups import demo
 from groups.models import Group, GroupMembership, Post, Thread
-from members.management.commands.seed_demo import Command as SeedDemo
+from members import demo as members_demo
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def demo_members():
-    SeedDemo().seed_members(60, random.Random(1))
+    members_demo.seed(60, random.Random(1))
 
 
 def test_seeds_uk_groups_with_interests_members_organisers_and_discussion(

@@ -76,7 +76,7 @@ def test_people_without_an_active_membership_are_sent_to_join(client, request, w
         client.post(url("thread", thread), {"body": "Hello"}),
         client.get(reverse("groups:thread_create", args=[group.slug])),
     ):
-        assert response["Location"] == reverse("members:join")
+        assert response["Location"] == reverse("billing:join")
     assert Post.objects.filter(author=user).count() == 0
 
 
@@ -222,7 +222,7 @@ def test_reporting_needs_an_active_membership(client, post, lapsed):
     client.force_login(lapsed)
 
     assert client.post(url("report", post), {"reason": "spam"})["Location"] == reverse(
-        "members:join"
+        "billing:join"
     )
     assert not PostReport.objects.exists()
 

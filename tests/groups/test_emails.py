@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from billing.models import Membership
 from groups.emails import unfollow_token
 from groups.models import GroupMembership, GroupProposal, Post, ThreadFollow
 from groups.services import (
@@ -13,8 +14,8 @@ from groups.services import (
     post_hide,
     post_notify_followers,
 )
-from members import emails
-from members.models import EmailDelivery, Membership
+from mail import emails
+from mail.models import EmailDelivery
 from tests.conftest import message_text
 from tests.groups.factories import (
     GroupFactory,

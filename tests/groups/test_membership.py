@@ -89,7 +89,7 @@ def test_people_without_an_active_membership_are_sent_to_join(client, request, w
     joined = client.post(join_url(group))
     left = client.post(leave_url(group))
 
-    assert joined["Location"] == left["Location"] == reverse("members:join")
+    assert joined["Location"] == left["Location"] == reverse("billing:join")
     # A lapsed member keeps their place until they rejoin; nobody else got one.
     assert is_in(group, user) is (who == "lapsed")
 

@@ -293,7 +293,7 @@ def test_member_list_page_is_for_active_members(client, group, member, non_membe
     url = reverse("groups:members", args=[group.slug])
     assert client.get(url).status_code == 302
     client.force_login(non_member)
-    assert client.get(url)["Location"] == reverse("members:join")
+    assert client.get(url)["Location"] == reverse("billing:join")
     client.force_login(member)
     response = client.get(url)
     assert_sees(response, ["Olive Organiser", "Ian Insider", "Baker"])

@@ -30,7 +30,7 @@ def test_visitors_sign_in_and_non_members_join_first(client, non_member, lapsed)
     assert client.get(PROPOSE)["Location"].startswith(reverse("account_login"))
     for user in (non_member, lapsed):
         client.force_login(user)
-        assert client.post(PROPOSE, valid())["Location"] == reverse("members:join")
+        assert client.post(PROPOSE, valid())["Location"] == reverse("billing:join")
     assert not GroupProposal.objects.exists()
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from groups.models import ThreadFollow
 from groups.services import post_create
-from members.models import EmailDelivery
+from mail.models import EmailDelivery
 from tests.conftest import message_text, wait_until
 from tests.groups.factories import GroupFactory, add_member, established, thread_with_opening
 

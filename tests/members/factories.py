@@ -6,7 +6,8 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from members.models import Interest, Membership, Profile, User
+from billing.models import Membership
+from members.models import Interest, Profile, User
 
 PASSWORD = "correct-horse-battery"
 

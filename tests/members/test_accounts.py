@@ -130,7 +130,7 @@ def test_failed_logins_are_rate_limited(client):
 def test_account_mail_goes_through_the_outbox_with_an_html_part_and_keeps_no_link(
     client, smtp_server
 ):
-    from members.models import EmailDelivery
+    from mail.models import EmailDelivery
 
     client.post(reverse("account_signup"), SIGNUP)
 
@@ -147,8 +147,8 @@ def test_account_mail_deferred_by_the_smtp_server_is_sent_by_the_sweeper(
 ):
     from datetime import timedelta
 
-    from members.models import EmailDelivery
-    from members.services.email import deliveries_requeue_stale
+    from mail.models import EmailDelivery
+    from mail.services import deliveries_requeue_stale
 
     smtp_server.refusals[SIGNUP["email"]] = ["451 4.3.0 Try again later"]
     client.post(reverse("account_signup"), SIGNUP)

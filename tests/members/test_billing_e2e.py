@@ -5,7 +5,8 @@ import re
 import pytest
 from django.conf import settings
 
-from members.models import Membership, User
+from billing.models import Membership
+from members.models import User
 from tests.browser import sign_in
 from tests.conftest import message_text, wait_until
 from tests.members.factories import UserFactory

@@ -4,7 +4,7 @@ import urllib.request
 import pytest
 from django.urls import reverse
 
-from members.models import Membership
+from billing.models import Membership
 from tests.members.factories import ProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def test_the_join_page_shows_the_one_price_and_the_promise(client, person, setti
     settings.MEMBERSHIP_PRICE = "5.00"
     settings.MEMBERSHIP_CURRENCY = "GBP"
 
-    response = client.get(reverse("members:join"))
+    response = client.get(reverse("billing:join"))
 
     body = response.content.decode()
     assert response.status_code == 200
@@ -42,7 +42,7 @@ def test_the_join_page_shows_the_one_price_and_the_promise(client, person, setti
 def test_joining_creates_the_customer_and_a_checkout_session_then_answers_303(
     client, person, stripe_standin
 ):
-    response = client.post(reverse("members:join"))
+    response = client.post(reverse("billing:join"))
 
     assert response.status_code == 303
     assert response["Location"].startswith(f"{stripe_standin.base_url}/checkout/cs_test_")
@@ -59,10 +59,10 @@ def test_joining_creates_the_customer_and_a_checkout_session_then_answers_303(
 
 
 def test_joining_again_reuses_the_customer(client, person, stripe_standin):
-    client.post(reverse("members:join"))
+    client.post(reverse("billing:join"))
     customer_id = Membership.objects.get(user=person).stripe_customer_id
 
-    client.post(reverse("members:join"))
+    client.post(reverse("billing:join"))
 
     assert Membership.objects.get(user=person).stripe_customer_id == customer_id
     customers = standin_get(stripe_standin, "/v1/customers")["data"]
@@ -74,7 +74,7 @@ def test_when_stripe_is_unreachable_joining_shows_a_friendly_page_and_creates_no
 ):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"
 
-    response = client.post(reverse("members:join"))
+    response = client.post(reverse("billing:join"))
 
     assert response.status_code == 503
     assert "couldn't reach our payment provider" in response.content.decode()
@@ -84,16 +84,16 @@ def test_when_stripe_is_unreachable_joining_shows_a_friendly_page_and_creates_no
 def test_an_active_member_is_not_charged_twice(client, person):
     Membership.objects.create(user=person, status="active", stripe_customer_id="cus_1")
 
-    response = client.post(reverse("members:join"))
+    response = client.post(reverse("billing:join"))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("members:billing")
+    assert response["Location"] == reverse("billing:detail")
 
 
 def test_the_portal_button_answers_303_to_the_customer_portal(client, person, stripe_standin):
-    client.post(reverse("members:join"))
+    client.post(reverse("billing:join"))
 
-    response = client.post(reverse("members:billing_portal"))
+    response = client.post(reverse("billing:portal"))
 
     assert response.status_code == 303
     assert response["Location"].startswith(f"{stripe_standin.base_url}/portal/bps_test_")
@@ -113,16 +113,16 @@ def test_billing_shows_status_renewal_date_and_payment_trouble(client, person):
         stripe_subscription_id="sub_1",
     )
 
-    body = client.get(reverse("members:billing")).content.decode()
+    body = client.get(reverse("billing:detail")).content.decode()
 
     assert "Your last payment didn't go through" in body
     assert "Update your card" in body
 
 
 def test_the_status_endpoint_reports_activation(client, person):
-    assert client.get(reverse("members:membership_status")).json()["active"] is False
+    assert client.get(reverse("billing:membership_status")).json()["active"] is False
     Membership.objects.create(user=person, status="active", stripe_customer_id="cus_1")
-    assert client.get(reverse("members:membership_status")).json()["active"] is True
+    assert client.get(reverse("billing:membership_status")).json()["active"] is True
 
 
 @pytest.mark.parametrize("status", ["", "canceled", "incomplete"])
@@ -133,7 +133,7 @@ def test_member_only_pages_send_non_members_to_join_with_a_message(client, perso
 
     response = client.get(reverse("members:detail", kwargs={"handle": other.handle}), follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("members:join")
+    assert response.redirect_chain[-1][0] == reverse("billing:join")
     assert "for paying members" in response.content.decode()
 
 

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import Interest, IntroRequest, Membership
+from billing.models import Membership
+from members.models import Interest, IntroRequest
 from tests.conftest import message_text
 from tests.members.factories import UserFactory, interests, make_active_member
 
@@ -40,7 +41,7 @@ def test_the_directory_is_for_active_members_only(client):
     assert client.get(reverse("members:directory")).status_code == 302
     lapsed = UserFactory()
     client.force_login(lapsed)
-    assert client.get(reverse("members:directory"))["Location"] == reverse("members:join")
+    assert client.get(reverse("members:directory"))["Location"] == reverse("billing:join")
 
 
 def test_people_who_share_most_interests_come_first_with_the_reason(client, me):

@@ -9,11 +9,11 @@ import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
 from django.urls import reverse
 
-from members.email_streams import Stream
-from members.emails import EmailContent, email_kind, unsubscribe_token
-from members.models import ConsentEvent, EmailDelivery, StreamSubscription, SuppressedAddress
-from members.selectors import stream_is_on, users_receiving
-from members.services.email import email_queue, stream_set
+from mail.emails import EmailContent, email_kind, unsubscribe_token
+from mail.models import ConsentEvent, EmailDelivery, StreamSubscription, SuppressedAddress
+from mail.selectors import stream_is_on, users_receiving
+from mail.services import email_queue, stream_set
+from mail.streams import Stream
 from tests.conftest import message_text, wait_until
 from tests.members.factories import UserFactory
 
@@ -25,7 +25,7 @@ def _test_note(delivery):
     """A stream or transactional note for tests; its title comes from the payload."""
     return EmailContent(
         subject=delivery.payload.get("title", "A note"),
-        template="members/email/notice",
+        template="mail/email/notice",
         context={"title": delivery.payload.get("title", "A note"), "body": "Hello."},
     )
 
@@ -51,7 +51,7 @@ def member(client):
 def settings_post(client, **streams):
     data = {"frequency": streams.pop("frequency", "weekly")}
     data.update({stream: "on" for stream, on in streams.items() if on})
-    return client.post(reverse("members:email_settings"), data)
+    return client.post(reverse("mail:settings"), data)
 
 
 # --- Streams and defaults -------------------------------------------------------------------
@@ -68,7 +68,7 @@ def test_stream_defaults_opt_in_streams_are_off_the_rest_on():
 
 
 def test_opt_in_checkboxes_are_never_pre_ticked(client, member):
-    for url in (reverse("members:email_settings"),):
+    for url in (reverse("mail:settings"),):
         body = client.get(url).content.decode()
         for name in ("digest", "event_invites"):
             tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', body).group(0)
@@ -99,7 +99,7 @@ def test_every_change_writes_one_ledger_row_and_no_change_writes_none(client, me
 def test_the_member_sees_their_consent_history(client, member):
     settings_post(client, event_invites=True, event_reminders=True, intro_requests=True)
 
-    body = client.get(reverse("members:email_settings")).content.decode()
+    body = client.get(reverse("mail:settings")).content.decode()
 
     assert "Your consent history" in body
     assert "Event invitations" in body
@@ -198,7 +198,7 @@ def test_opting_in_at_sign_up_is_recorded_with_its_source(client, smtp_server):
 
 def unsubscribe_url(user, stream=Stream.EVENT_REMINDERS):
     return reverse(
-        "members:unsubscribe", kwargs={"token": unsubscribe_token(user_id=user.pk, stream=stream)}
+        "mail:unsubscribe", kwargs={"token": unsubscribe_token(user_id=user.pk, stream=stream)}
     )
 
 
@@ -251,7 +251,7 @@ def test_a_tampered_or_unknown_token_is_404(client):
     assert client.post(f"/email/unsubscribe/{tampered}/").status_code == 404
     assert client.get("/email/unsubscribe/garbage/").status_code == 404
     nobody = reverse(
-        "members:unsubscribe",
+        "mail:unsubscribe",
         kwargs={"token": unsubscribe_token(user_id=999_999_999, stream=Stream.EVENT_REMINDERS)},
     )
     assert client.post(nobody).status_code == 404
@@ -274,7 +274,7 @@ def test_nothing_of_a_stream_is_sent_after_the_unsubscribe_commits(
     delivery = queue_note(user, stream=Stream.EVENT_REMINDERS)  # queued, not yet sent
 
     client.post(unsubscribe_url(user), {"List-Unsubscribe": "One-Click"})
-    from members.services.email import deliveries_send
+    from mail.services import deliveries_send
 
     deliveries_send(delivery_ids=[delivery.pk])
 
@@ -313,7 +313,7 @@ def test_stream_mail_carries_list_headers_and_a_visible_unsubscribe(
     ("sender", "fast_path"),
     [
         ("Mutual <hello@mutual.example>", True),
-        # A non-ASCII display name: members/mime.py leaves the message to Django's encoder.
+        # A non-ASCII display name: mail/mime.py leaves the message to Django's encoder.
         ("Mutual Café <hello@mutual.example>", False),
     ],
 )

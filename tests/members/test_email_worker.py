@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from members.models import EmailDelivery
-from members.services.email import deliveries_requeue_stale, email_queue
-from members.tasks import deliveries_send_task
+from mail.models import EmailDelivery
+from mail.services import deliveries_requeue_stale, email_queue
+from mail.tasks import deliveries_send_task
 from tests.conftest import wait_until
 from tests.members.factories import UserFactory
 from tests.members.test_email import queue_note  # registers the "test_note" kind
@@ -37,7 +37,7 @@ def test_a_batch_goes_through_a_real_worker(smtp_server, celery_worker):
 
 
 def test_a_batch_is_sent_over_one_smtp_connection(smtp_server):
-    from members.services.email import email_queue_many
+    from mail.services import email_queue_many
 
     users = UserFactory.create_batch(6)
     rows = [
@@ -131,8 +131,8 @@ def test_queueing_inside_a_transaction_that_rolls_back_sends_nothing(smtp_server
 def test_an_unsubscribe_during_a_send_waits_for_it_and_nothing_is_sent_after_it_commits(
     smtp_server,
 ):
-    from members.email_streams import Stream
-    from members.services.email import MAIL_LOCK_NAMESPACE, deliveries_send, stream_set
+    from mail.services import MAIL_LOCK_NAMESPACE, deliveries_send, stream_set
+    from mail.streams import Stream
 
     reader, other = UserFactory.create_batch(2)
 

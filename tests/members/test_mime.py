@@ -1,4 +1,4 @@
-"""The outbox's fast MIME encoder (members/mime.py) against Django's own.
+"""The outbox's fast MIME encoder (mail/mime.py) against Django's own.
 
 Whatever `encode()` writes must parse to the same message as Django's
 `EmailMessage.message()`: the same headers, the same text and HTML, for any subject, body and
@@ -189,7 +189,7 @@ def test_the_backend_sends_both_kinds_over_smtp(smtp_server):
     assert received["Subject"] == "Fast"
     assert lines(message_text(received)) == "Café\n"
     assert lines(received.get_body(("html",)).get_content()) == "<p>Café</p>\n"
-    assert received.get_boundary().startswith("=_")  # written by members/mime.py
+    assert received.get_boundary().startswith("=_")  # written by mail/mime.py
     envelopes = {tuple(envelope.rcpt_tos) for envelope in smtp_server.envelopes}
     assert envelopes == {("fast@example.com",), ("general@example.com", "copy@example.com")}
     (copy,) = smtp_server.to("general@example.com")

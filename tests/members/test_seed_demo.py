@@ -37,9 +37,9 @@ def test_seed_demo_spread_mode_spreads_replies_and_keeps_every_counter_true(sett
     """The large dataset's mode (`--rsvps`, `--paying`), at a small scale."""
     from django.db.models import Count, Q, Sum
 
+    from billing.models import Membership
     from events.models import RSVP, Event
     from groups.models import Group, GroupMembership
-    from members.models import Membership
 
     settings.DEBUG = False
     options = {
@@ -89,8 +89,8 @@ def test_seed_demo_spread_mode_spreads_replies_and_keeps_every_counter_true(sett
 
 
 def test_seed_demo_options_override_the_scale_preset():
+    from billing.models import Membership
     from events.models import Event
-    from members.models import Membership
 
     call_command(
         "seed_demo",

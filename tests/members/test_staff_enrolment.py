@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import EmailDelivery, StaffEnrolment, User
+from mail.models import EmailDelivery
+from members.models import StaffEnrolment, User
 from members.services.staff import staff_enrolment_send
 from members.staff import enrolment_token
 from tests.conftest import message_text

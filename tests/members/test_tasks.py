@@ -1,7 +1,7 @@
 import pytest
 
-from members.models import Membership
-from members.tasks import memberships_reconcile_task
+from billing.models import Membership
+from billing.tasks import memberships_reconcile_task
 from tests.conftest import wait_until
 from tests.members.factories import UserFactory
 
@@ -62,4 +62,4 @@ def test_nightly_reconciliation_runs_on_a_real_worker_over_redis(stripe_standin,
 
 def test_the_nightly_schedule_is_registered(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["memberships-reconcile-nightly"]
-    assert entry["task"] == "members.tasks.memberships_reconcile_task"
+    assert entry["task"] == "billing.tasks.memberships_reconcile_task"

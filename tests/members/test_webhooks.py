@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from members.models import EmailDelivery, Membership, StripeEvent
+from billing.models import Membership, StripeEvent
+from mail.models import EmailDelivery
 from tests.conftest import message_text
 from tests.members.factories import UserFactory
 from tests.members.stripe_helpers import (

@@ -19,11 +19,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import Membership
 from discounts.models import Redemption
 from events.models import RSVP, CalendarFeed, Event
 from events.selectors import EventFilters, event_list
 from groups.models import Group, GroupMembership, Post, Thread
-from members.models import ConsentEvent, IntroRequest, Membership, Profile, User
+from mail.models import ConsentEvent
+from members.models import IntroRequest, Profile, User
 from tests.discounts.factories import OfferFactory
 from tests.members.factories import UserFactory, interests, make_active_member
 
@@ -238,8 +240,8 @@ def _pages(site) -> dict[str, tuple[str, bool]]:
         "calendar feed": (site["feed"].get_absolute_url(), False),
         "my intros": (reverse("members:intros"), True),
         "my codes": (reverse("discounts:mine"), True),
-        "billing": (reverse("members:billing"), True),
-        "email settings": (reverse("members:email_settings"), True),
+        "billing": (reverse("billing:detail"), True),
+        "email settings": (reverse("mail:settings"), True),
     }
 
 

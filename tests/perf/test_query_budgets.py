@@ -21,11 +21,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import Membership
 from discounts.models import Code, Redemption
 from events.models import RSVP, CalendarFeed, EventSpeaker
 from experts.models import ExpertRequest
 from groups.models import GroupMembership, Post, Thread
-from members.models import ConsentEvent, IntroRequest, Membership, User
+from mail.models import ConsentEvent
+from members.models import IntroRequest, User
 from tests.discounts.factories import OfferFactory, PartnerFactory
 from tests.events.factories import EventFactory, GroupFactory, in_days
 from tests.experts.factories import CredentialFactory, ExpertFactory, ExpertRequestFactory
@@ -342,8 +344,8 @@ SCENARIOS: dict[str, Scenario] = {
     "my expert requests": Scenario(_url("experts:requests"), _requests_grow, viewer=True),
     "my intros": Scenario(_url("members:intros"), _intros_grow, viewer=True),
     "my codes": Scenario(_url("discounts:mine"), _codes_grow, viewer=True),
-    "billing": Scenario(_url("members:billing"), _everything_listed_elsewhere, viewer=True),
-    "email settings": Scenario(_url("members:email_settings"), _consent_grow, viewer=True),
+    "billing": Scenario(_url("billing:detail"), _everything_listed_elsewhere, viewer=True),
+    "email settings": Scenario(_url("mail:settings"), _consent_grow, viewer=True),
 }
 
 
@@ -386,8 +388,8 @@ def test_a_lapsed_members_billing_page_costs_the_same(client):
     viewer = member()
     Membership.objects.filter(user=viewer).update(status=Membership.Status.CANCELED)
     client.force_login(viewer)
-    client.get(reverse("members:billing"))
+    client.get(reverse("billing:detail"))
 
-    count, sql = _queries(client, reverse("members:billing"))
+    count, sql = _queries(client, reverse("billing:detail"))
 
     assert count == BUDGETS["billing"], "\n".join(sql)

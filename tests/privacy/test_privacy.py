@@ -5,12 +5,14 @@ import json
 import pytest
 from django.urls import reverse
 
+from billing.models import Membership
 from discounts.models import Redemption
 from discounts.services import offer_redeem
 from groups.models import Group, Post
-from members.email_streams import Stream
-from members.models import ConsentEvent, Membership, User
-from members.services.email import stream_set
+from mail.models import ConsentEvent
+from mail.services import stream_set
+from mail.streams import Stream
+from members.models import User
 from tests.conftest import message_text
 from tests.discounts.factories import OfferFactory
 from tests.groups.factories import GroupFactory, add_member, thread_with_opening

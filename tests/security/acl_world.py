@@ -32,6 +32,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from billing.models import Membership
 from discounts.services import offer_redeem
 from events.emails import RELEASE_SALT, invite_token, release_token
 from events.models import EventInvite
@@ -40,10 +41,11 @@ from events.services.rsvp import rsvp_respond
 from groups.emails import unfollow_token
 from groups.models import GroupMembership, Post, ThreadFollow
 from groups.services.discussion import post_create, post_hide
-from members.email_streams import Stream
-from members.emails import confirm_token, unsubscribe_token
-from members.models import ConsentEvent, Interest, Membership, StaffEnrolment
-from members.services.email import stream_set
+from mail.emails import confirm_token, unsubscribe_token
+from mail.models import ConsentEvent
+from mail.services import stream_set
+from mail.streams import Stream
+from members.models import Interest, StaffEnrolment
 from members.services.intros import intro_request_create
 from members.services.staff import staff_enrolment_send
 from members.staff import enrolment_token
@@ -302,7 +304,7 @@ def world_in_transaction(django_db_blocker):
 @contextmanager
 def _quiet_logs():
     """Thousands of expected 403s, 404s and refused Stripe calls: log only real errors."""
-    loggers = [logging.getLogger(name) for name in ("django.request", "members.stripe_api")]
+    loggers = [logging.getLogger(name) for name in ("django.request", "billing.stripe_api")]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.ERROR)

@@ -223,29 +223,29 @@ MATRIX: dict[str, Row] = {
                                    L, 404, ok(INTROS), 404, 404, 404, 404, 404,
                                    data={"recipient_contact": "07700 900999"}),
     # --- Members: joining and billing (Stripe is unreachable in this sweep) ---------------
-    "members:join": form(
+    "billing:join": form(
         "",
         get=(L, 200, 200, 200, 200, 200, 200, 200),
         post=(L, 503, "->/billing/", 503, "->/billing/", "->/billing/", 503, 503),
         data={}),
-    "members:join_success": page("", L, 200, 200, 200, 200, 200, 200, 200),
-    "members:billing": page("", L, 200, 200, 200, 200, 200, 200, 200),
-    "members:membership_status": page("", L, 200, 200, 200, 200, 200, 200, 200),
-    "members:billing_portal": action("", L, J, 503, 503, 503, 503, J, J),
+    "billing:join_success": page("", L, 200, 200, 200, 200, 200, 200, 200),
+    "billing:detail": page("", L, 200, 200, 200, 200, 200, 200, 200),
+    "billing:membership_status": page("", L, 200, 200, 200, 200, 200, 200, 200),
+    "billing:portal": action("", L, J, 503, 503, 503, 503, J, J),
     # Signed by Stripe, not by a session: an unsigned POST is refused whoever sends it.
-    "members:stripe_webhook": action("", 400, 400, 400, 400, 400, 400, 400, 400),
+    "billing:webhook": action("", 400, 400, 400, 400, 400, 400, 400, 400),
     # --- Members: email choices; in the emailed links the signed token is the permission --
-    "members:email_settings": form(
+    "mail:settings": form(
         "",
         get=(L, 200, 200, 200, 200, 200, 200, 200),
         post=(L, *[ok("->/settings/email/")] * 7),
         data={"frequency": "weekly", "event_invites": "on"}),
-    "members:stream_confirm": form(
+    "mail:stream_confirm": form(
         "token={confirm_token}",
         get=(200, 200, 200, 200, 200, 200, 200, 200),
         post=(*[ok(200)] * 8,),
         data={}),
-    "members:unsubscribe": form(
+    "mail:unsubscribe": form(
         "token={unsubscribe_token}",
         get=(200, 200, 200, 200, 200, 200, 200, 200),
         post=(*[ok(200)] * 8,),
@@ -450,7 +450,7 @@ def check(cell, response, values: dict) -> bool:
     if expected == L:
         return redirected and location == reverse("account_login")
     if expected == J:
-        return redirected and location == reverse("members:join")
+        return redirected and location == reverse("billing:join")
     if expected == STAFF_PASSES:
         return response.status_code < 500 and not (
             redirected and location.startswith(("/admin/login/", "/accounts/"))
@@ -688,8 +688,8 @@ NOT_YOURS = [
     # else's reply does not work either.
     ("target", "POST", "events:release", "token={release_token_for_target}", {}),
     ("anonymous", "POST", "events:release", "token={release_token}x", {}),
-    ("anonymous", "POST", "members:unsubscribe", "token={unsubscribe_token}x", {}),
-    ("anonymous", "POST", "members:stream_confirm", "token={confirm_token}x", {}),
+    ("anonymous", "POST", "mail:unsubscribe", "token={unsubscribe_token}x", {}),
+    ("anonymous", "POST", "mail:stream_confirm", "token={confirm_token}x", {}),
     ("anonymous", "POST", "groups:unfollow", "token={unfollow_token}x", {}),
     ("anonymous", "GET", "events:feed", "token={feed_token}x", {}),
     ("anonymous", "POST", "discounts:partner_verify", "token={partner_token}x",
@@ -726,7 +726,7 @@ THEIRS = {
 }
 PAGES = [
     "members:intros", "experts:requests", "discounts:mine", "events:mine", "privacy:export",
-    "members:email_settings", "members:billing",
+    "mail:settings", "billing:detail",
 ]  # fmt: skip
 
 

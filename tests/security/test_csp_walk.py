@@ -19,10 +19,11 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 from zeal import zeal_ignore
 
+from billing.models import Membership
 from digests.models import DigestRun
 from events.models import RSVP
 from groups.models import GroupMembership
-from members.models import IntroRequest, Membership
+from members.models import IntroRequest
 from tests.discounts.factories import OfferFactory
 from tests.events.factories import EventFactory
 from tests.experts.factories import ExpertFactory, ExpertRequestFactory

@@ -22,7 +22,7 @@ from tests.security.test_access_matrix import MATRIX, ok
 
 pytestmark = pytest.mark.django_db
 
-EXEMPT = {"members:stripe_webhook", "members:unsubscribe"}
+EXEMPT = {"billing:webhook", "mail:unsubscribe"}
 
 
 def csrf_exempt_anywhere(callback) -> bool:

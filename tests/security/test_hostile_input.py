@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, Phase, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from members import stripe_api
+from billing import stripe_api
 from tests.members.factories import UserFactory, make_active_member
 from tests.security import acl_world
 from tests.security.acl_world import client_for, one_request

@@ -57,7 +57,7 @@ ALLOWED: dict[tuple[str, str, str], tuple[int, str]] = {
         "help texts are ours or Django's (password rules as an HTML list), never user "
         "input; Django's own form templates print them unescaped the same way",
     ),
-    ("templates/members/email/base.txt", "{% autoescape off %}", "autoescape off"): (
+    ("templates/mail/email/base.txt", "{% autoescape off %}", "autoescape off"): (
         1,
         "the plain-text part of our email (text/plain); the one page that shows it, the "
         "admin's digest preview, must force_escape it: the render comes back marked safe",

@@ -36,9 +36,10 @@ from digests.selectors import digest_contents
 from events.models import RSVP, Event, EventInvite, EventMessage
 from experts.models import ExpertRequest, ExpertRequestStatusChange
 from groups.models import Group, GroupMembership, GroupProposal, Post, Thread, ThreadFollow
-from members.email_streams import Stream
-from members.emails import build_message, render
-from members.models import EmailDelivery, IntroRequest, Profile
+from mail.emails import build_message, render
+from mail.models import EmailDelivery
+from mail.streams import Stream
+from members.models import IntroRequest, Profile
 from tests.events.factories import EventFactory, in_days
 from tests.experts.factories import ExpertFactory, ExpertRequestFactory, future_date
 from tests.groups.factories import GroupFactory, GroupProposalFactory, PostFactory, ThreadFactory

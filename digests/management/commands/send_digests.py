@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from digests import services
 from digests.selectors import digest_contents, eligible_members, period_key
-from members.email_streams import DigestFrequency
+from mail.streams import DigestFrequency
 
 
 class Command(BaseCommand):

@@ -1,0 +1,26 @@
+"""Reads about membership that several apps need."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from billing.models import Membership
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser as User
+
+
+def membership_of(user: User) -> Membership | None:
+    """The user's membership row, if they ever started one (cached on the user object)."""
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+def member_is_active(user: User) -> bool:
+    """The one answer to "is this person a paying member right now?" (see the contract)."""
+    membership = membership_of(user)
+    return membership is not None and membership.is_active()

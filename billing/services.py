@@ -1,0 +1,229 @@
+"""Writes for paid membership: Checkout, the Customer Portal and keeping in sync with Stripe.
+
+Access comes only from Stripe's own state: a webhook is a trigger to re-fetch the
+subscription, which is then stored under a row lock, so duplicate and out-of-order
+deliveries converge on the truth.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing import stripe_api
+from billing.models import Membership, StripeEvent
+from billing.stripe_api import StripeUnavailable, SubscriptionState, WebhookEvent
+from mail.services import email_queue
+
+if TYPE_CHECKING:
+    # Billing sits below `members`: it knows the user model only as Django's auth user.
+    from django.contrib.auth.models import AbstractBaseUser as User
+
+logger = logging.getLogger(__name__)
+
+# Statuses in which a subscription is still alive (or may still become alive).
+LIVE_STATUSES = {"active", "trialing", "past_due", "incomplete", "unpaid", "paused"}
+SUBSCRIPTION_EVENTS = {
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+}
+INVOICE_EVENTS = {"invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed"}
+HANDLED_EVENTS = {"checkout.session.completed", *SUBSCRIPTION_EVENTS, *INVOICE_EVENTS}
+
+
+class AlreadyMember(Exception):
+    """The person already has an active membership; a second one would charge twice."""
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    outcome: str  # "processed", "duplicate" or "ignored"
+
+
+def checkout_start(*, user: User, success_url: str, cancel_url: str) -> str:
+    """Create or reuse the Stripe customer and start Checkout; returns the Checkout URL.
+
+    Grants nothing: access arrives with the webhook. If Stripe is unreachable,
+    `StripeUnavailable` propagates and no membership row is written.
+    """
+    membership = Membership.objects.filter(user=user).first()
+    if membership and membership.is_active():
+        raise AlreadyMember
+    customer_id = membership.stripe_customer_id if membership else None
+    if not customer_id:
+        # The idempotency key makes a retried request return the same customer.
+        customer_id = stripe_api.customer_create(email=user.email, user_id=user.pk)
+        membership = _membership_link_customer(user=user, customer_id=customer_id)
+        customer_id = membership.stripe_customer_id
+    return stripe_api.checkout_session_create(
+        customer_id=customer_id,
+        user_id=user.pk,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        attempt=secrets.token_hex(8),
+    )
+
+
+def portal_start(*, user: User, return_url: str) -> str:
+    membership = Membership.objects.filter(user=user).exclude(stripe_customer_id=None).first()
+    if membership is None:
+        raise Membership.DoesNotExist("This account has no Stripe customer yet.")
+    return stripe_api.portal_session_create(
+        customer_id=membership.stripe_customer_id, return_url=return_url
+    )
+
+
+@transaction.atomic
+def _membership_link_customer(*, user: User, customer_id: str) -> Membership:
+    membership, _created = Membership.objects.select_for_update().get_or_create(user=user)
+    if not membership.stripe_customer_id:
+        membership.stripe_customer_id = customer_id
+        membership.save(update_fields=["stripe_customer_id", "updated_at"])
+    return membership
+
+
+def webhook_process(*, event: WebhookEvent) -> WebhookResult:
+    """Apply one verified Stripe event, exactly once.
+
+    The event id is recorded in the same transaction as its effect: a duplicate finds the
+    row and does nothing; a failure rolls both back, so Stripe's retry starts clean.
+    """
+    if event.type not in HANDLED_EVENTS:
+        return WebhookResult("ignored")
+    try:
+        with transaction.atomic():
+            StripeEvent.objects.create(
+                id=event.id, type=event.type, object_id=event.field("id") or ""
+            )
+            _dispatch(event)
+    except IntegrityError:
+        if StripeEvent.objects.filter(id=event.id).exists():
+            return WebhookResult("duplicate")
+        raise
+    return WebhookResult("processed")
+
+
+def _dispatch(event: WebhookEvent) -> None:
+    if event.type == "checkout.session.completed":
+        user_id = event.field("client_reference_id")
+        customer_id = event.field("customer")
+        if user_id and customer_id:
+            user = get_user_model().objects.filter(pk=user_id).first()
+            if user is not None:
+                _membership_link_customer(user=user, customer_id=customer_id)
+        subscription_id = event.field("subscription")
+        if subscription_id:
+            subscription_sync(subscription_id=subscription_id)
+    elif event.type in SUBSCRIPTION_EVENTS:
+        subscription_sync(subscription_id=event.field("id"))
+    elif event.type in INVOICE_EVENTS:
+        subscription_id = stripe_api.invoice_subscription_id(event.object)
+        if not subscription_id:
+            return  # a one-off invoice: not ours to mirror
+        membership = subscription_sync(subscription_id=subscription_id)
+        if event.type == "invoice.payment_failed" and membership is not None:
+            _payment_failure_notice(
+                membership=membership,
+                invoice_id=event.field("id"),
+                attempt_count=event.field("attempt_count") or 1,
+            )
+
+
+def subscription_sync(*, subscription_id: str) -> Membership | None:
+    """Re-fetch the subscription from Stripe and store that truth under a row lock."""
+    state = stripe_api.subscription_retrieve(subscription_id)
+    return membership_apply_state(state=state)
+
+
+@transaction.atomic
+def membership_apply_state(*, state: SubscriptionState) -> Membership | None:
+    membership = (
+        Membership.objects.select_for_update().filter(stripe_customer_id=state.customer_id).first()
+    )
+    if membership is None:
+        logger.warning(
+            "Stripe subscription for an unknown customer",
+            extra={"subscription": state.id, "customer": state.customer_id},
+        )
+        return None
+    replacing_other = (
+        membership.stripe_subscription_id not in (None, state.id)
+        and membership.status in LIVE_STATUSES
+    )
+    if replacing_other and state.status not in LIVE_STATUSES:
+        # A late event about an older, finished subscription must not end the current one.
+        return membership
+    now = timezone.now()
+    if state.status == Membership.Status.PAST_DUE:
+        if membership.status != Membership.Status.PAST_DUE or not membership.past_due_since:
+            membership.past_due_since = now
+    else:
+        membership.past_due_since = None
+    membership.stripe_subscription_id = state.id
+    membership.status = state.status
+    membership.current_period_end = state.current_period_end
+    membership.cancel_at_period_end = state.cancel_at_period_end
+    membership.synced_at = now
+    membership.save(
+        update_fields=[
+            "stripe_subscription_id",
+            "status",
+            "current_period_end",
+            "cancel_at_period_end",
+            "past_due_since",
+            "synced_at",
+            "updated_at",
+        ]
+    )
+    return membership
+
+
+def _payment_failure_notice(*, membership: Membership, invoice_id: str, attempt_count: int):
+    """One "please update your card" email per failed attempt of an invoice (transactional)."""
+    email_queue(
+        kind="payment_failed",
+        to_email=membership.user.email,
+        user=membership.user,
+        dedupe_key=f"payment_failed:{invoice_id}:{attempt_count}",
+    )
+
+
+def membership_resync(*, membership: Membership) -> Membership | None:
+    """Fetch the member's current subscription again (admin action, reconciliation)."""
+    if not membership.stripe_subscription_id:
+        return membership
+    return subscription_sync(subscription_id=membership.stripe_subscription_id)
+
+
+def memberships_reconcile() -> dict[str, int]:
+    """Re-fetch every subscription that could have drifted; one failure does not stop the rest."""
+    counts = {"checked": 0, "failed": 0}
+    ids = list(Membership.objects.to_reconcile().values_list("pk", flat=True))
+    for membership in Membership.objects.filter(pk__in=ids).iterator():
+        counts["checked"] += 1
+        try:
+            membership_resync(membership=membership)
+        except StripeUnavailable:
+            counts["failed"] += 1
+            logger.warning("Reconciliation failed", extra={"membership": membership.pk})
+    return counts
+
+
+def membership_end_for_erasure(*, user: User) -> None:
+    """Cancel the member's Stripe subscription now, before their account is erased.
+
+    Raises `StripeUnavailable` if Stripe can't be reached, so nothing is erased while a
+    subscription might still charge them.
+    """
+    membership = Membership.objects.filter(user=user).first()
+    if membership is None or not membership.stripe_subscription_id:
+        return
+    if membership.status in LIVE_STATUSES:
+        stripe_api.subscription_cancel(membership.stripe_subscription_id)
