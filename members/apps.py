@@ -7,4 +7,4 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         # Register this app's email kinds with the outbox.
-        from mail import emails  # noqa: F401
+        from members import emails  # noqa: F401

@@ -119,7 +119,7 @@ def test_the_database_refuses_to_change_or_delete_ledger_rows(member):
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        cursor.execute("UPDATE members_consentevent SET source = 'admin'")
+        cursor.execute("UPDATE mail_consentevent SET source = 'admin'")
     event.refresh_from_db()
     assert (event.action, event.source) == ("granted", "settings")
 
@@ -320,7 +320,7 @@ def test_stream_mail_carries_list_headers_and_a_visible_unsubscribe(
 def test_one_click_unsubscribe_headers_are_plain_ascii_on_both_encoder_paths(
     smtp_server, settings, monkeypatch, django_capture_on_commit_callbacks, sender, fast_path
 ):
-    from members import mime
+    from mail import mime
 
     settings.DEFAULT_FROM_EMAIL = sender
     encoded = []

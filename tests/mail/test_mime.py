@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from members import mime
+from mail import mime
 from tests.conftest import message_text
 
 FROM = "Mutual <hello@mutual.example>"

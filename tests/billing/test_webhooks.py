@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from billing.models import Membership, StripeEvent
 from mail.models import EmailDelivery
-from tests.conftest import message_text
-from tests.members.factories import UserFactory
-from tests.members.stripe_helpers import (
+from tests.billing.stripe_helpers import (
     event_payload,
     invoice_object,
     post_event,
     subscription_object,
 )
+from tests.conftest import message_text
+from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -284,7 +284,7 @@ def test_staff_can_resync_a_membership_from_stripe_in_the_admin(client, paying, 
     TOTP.activate(staff, generate_totp_secret())
 
     response = client.post(
-        "/admin/members/membership/",
+        "/admin/billing/membership/",
         {"action": "resync_from_stripe", "_selected_action": [membership.pk]},
         follow=True,
     )
@@ -306,7 +306,7 @@ def test_memberships_are_read_only_in_the_admin(client, paying):
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(staff, generate_totp_secret())
-    url = f"/admin/members/membership/{membership.pk}/change/"
+    url = f"/admin/billing/membership/{membership.pk}/change/"
 
     assert client.get(url).status_code == 200
     client.post(url, {"status": "active"})

@@ -17,8 +17,8 @@ from mail.models import EmailDelivery
 from mail.services import deliveries_requeue_stale, email_queue
 from mail.tasks import deliveries_send_task
 from tests.conftest import wait_until
+from tests.mail.test_email import queue_note  # registers the "test_note" kind
 from tests.members.factories import UserFactory
-from tests.members.test_email import queue_note  # registers the "test_note" kind
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
