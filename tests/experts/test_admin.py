@@ -212,7 +212,7 @@ def test_list_actions_change_many_and_skip_final_ones(
     # member emailed one by one, so N rows are N reads of the same two lines by design.
     per_row = [
         {"model": "experts.ExpertRequest", "field": "get()"},
-        {"model": "members.EmailDelivery", "field": "get()"},
+        {"model": "mail.EmailDelivery", "field": "get()"},
     ]
     with django_capture_on_commit_callbacks(execute=True), zeal_ignore(per_row):
         response = admin_client.post(
