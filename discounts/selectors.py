@@ -7,7 +7,7 @@ from datetime import date
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 
 from discounts.models import Offer, Redemption, site_today
 from members.models import Interest, User
@@ -15,10 +15,10 @@ from members.models import Interest, User
 OFFERS_PER_PAGE = 24
 
 
-class _CountedPaginator(Paginator):
+class _CountedPaginator(Paginator[Offer]):
     """A paginator told its total up front (counted with the sections' sizes, one query)."""
 
-    def __init__(self, object_list, per_page, *, count: int):
+    def __init__(self, object_list: QuerySet[Offer], per_page: int, *, count: int) -> None:
         super().__init__(object_list, per_page)
         self._known_count = count
 
@@ -39,7 +39,7 @@ class Catalogue:
     """
 
     today: date
-    page: Page | None = None
+    page: Page[Offer] | None = None
     current: list[Offer] = field(default_factory=list)
     upcoming: list[Offer] = field(default_factory=list)
     current_count: int = 0
@@ -54,8 +54,8 @@ def catalogue(
     *,
     viewer: User | None = None,
     interest_slug: str = "",
-    today=None,
-    page_number=None,
+    today: date | None = None,
+    page_number: int | str | None = None,
     per_page: int = OFFERS_PER_PAGE,
 ) -> Catalogue:
     """One page of the offers list in a fixed number of queries, however many offers there are.
@@ -114,7 +114,7 @@ def catalogue(
     return result
 
 
-def current_offers(*, limit: int = 3, today=None) -> list[Offer]:
+def current_offers(*, limit: int = 3, today: date | None = None) -> list[Offer]:
     """A few of this month's offers for the home page, featured first (two queries)."""
     today = today or site_today()
     return list(Offer.objects.current(today=today).for_listing()[:limit])
