@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
@@ -15,7 +16,13 @@ from members.models import Interest, User
 OFFERS_PER_PAGE = 24
 
 
-class _CountedPaginator(Paginator[Offer]):
+if TYPE_CHECKING:
+    _OfferPaginator = Paginator[Offer]
+else:  # Django's Paginator is generic only in its type stubs
+    _OfferPaginator = Paginator
+
+
+class _CountedPaginator(_OfferPaginator):
     """A paginator told its total up front (counted with the sections' sizes, one query)."""
 
     def __init__(self, object_list: QuerySet[Offer], per_page: int, *, count: int) -> None:
