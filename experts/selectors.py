@@ -2,8 +2,9 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from experts.models import Expert, ExpertRequest
+from experts.models import Expert, ExpertRequest, ExpertRequestQuerySet
 from members.models import User
 
 
@@ -16,8 +17,9 @@ class Appearances:
     app registers the function that fills these lists with `register_appearances_provider`.
     """
 
-    upcoming: list = field(default_factory=list)
-    past: list = field(default_factory=list)
+    # Any object with those attributes (the events app's events), so no import of events.
+    upcoming: list[Any] = field(default_factory=list)
+    past: list[Any] = field(default_factory=list)
 
 
 AppearancesProvider = Callable[[Expert], Appearances]
@@ -42,7 +44,7 @@ def expert_appearances(*, expert: Expert) -> Appearances:
     return _appearances_provider(expert)
 
 
-def expert_requests_of(*, member: User):
+def expert_requests_of(*, member: User) -> ExpertRequestQuerySet:
     """The member's own requests, newest first, with each one's history."""
     return ExpertRequest.objects.filter(member=member).for_member_list()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.utils import timezone
 
 from discounts.models import Redemption
@@ -11,15 +14,15 @@ from groups.models import GroupMembership, Post
 from members.models import ConsentEvent, IntroRequest, Membership, StreamSubscription, User
 
 
-def _iso(value) -> str | None:
+def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def member_export(user: User) -> dict:
+def member_export(user: User) -> dict[str, Any]:
     """A JSON-ready copy of the member's own data (never anyone else's contact details)."""
     profile = getattr(user, "profile", None)
     membership = Membership.objects.filter(user=user).first()
-    data = {
+    data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
         "account": {
             "email": user.email,
