@@ -81,6 +81,7 @@ build: install
 lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m bandit --quiet --recursive config members groups events discounts experts digests privacy \
 		--severity-level medium --confidence-level medium
