@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -33,6 +33,7 @@ from members.selectors import member_is_active
 from members.services.email import email_queue
 
 ATTEMPTS = 3
+CHECK_IN_OPENS = timedelta(hours=3)  # before the start: people arrive early
 
 
 @dataclass
@@ -56,6 +57,10 @@ class RsvpError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class CheckInNotOpen(RsvpError):
+    """Too early: check-in opens `CHECK_IN_OPENS` before the start."""
 
 
 @dataclass
@@ -401,13 +406,24 @@ def waitlist_promote(*, event: Event, now: datetime | None = None) -> list[RSVP]
     return promoted
 
 
+def check_in_is_open(*, event: Event, now: datetime | None = None) -> bool:
+    """Check-in opens `CHECK_IN_OPENS` before the start, and stays open from then on."""
+    return (now or timezone.now()) >= event.starts_at - CHECK_IN_OPENS
+
+
 @transaction.atomic
 def rsvp_check_in(*, rsvp: RSVP, attended: bool | None, now: datetime | None = None) -> RSVP:
-    """Mark a confirmed member as there (True), a no-show (False), or undo (None)."""
-    rsvp = RSVP.objects.select_for_update().get(pk=rsvp.pk)
+    """Mark a confirmed member as there (True), a no-show (False), or undo (None).
+
+    Raises `CheckInNotOpen` before check-in opens (`CHECK_IN_OPENS` before the start), and
+    `RsvpError` for anyone who isn't going.
+    """
+    now = now or timezone.now()
+    rsvp = RSVP.objects.select_for_update(of=("self",)).select_related("event").get(pk=rsvp.pk)
+    if not check_in_is_open(event=rsvp.event, now=now):
+        raise CheckInNotOpen(_("Check-in opens three hours before the start."))
     if rsvp.status != RSVP.Status.CONFIRMED:
         raise RsvpError(_("Only people who are going can be checked in."))
-    now = now or timezone.now()
     rsvp.attended = attended
     rsvp.checked_in_at = now if attended else None
     rsvp.updated_at = now
