@@ -16,7 +16,6 @@ ahead, and they go in as soon as enough places free up (or they reduce their gue
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,27 +27,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from events.models import RSVP, Event
+from members import faults
 from members.models import User
 from members.selectors import member_is_active
 from members.services.email import email_queue
 
 ATTEMPTS = 3
 CHECK_IN_OPENS = timedelta(hours=3)  # before the start: people arrive early
-
-
-@dataclass
-class _FaultInjection:
-    """Switches for the negative-control tests only (after pretix's `skip-locking`).
-
-    Nothing in settings or the environment can turn these on; a test flips them with
-    `monkeypatch.setattr` to prove that the lock is what keeps the capacity.
-    """
-
-    skip_locking: bool = False
-    sleep_after_check: float = 0.0
-
-
-faults = _FaultInjection()
 
 
 class RsvpError(Exception):
@@ -115,8 +100,7 @@ def rsvp_respond(
 
 
 def _lock_event(event_id: int) -> Event:
-    events = Event.objects if faults.skip_locking else Event.objects.select_for_update()
-    return events.get(pk=event_id)
+    return faults.locked(Event.objects).get(pk=event_id)
 
 
 def _respond_locked(
@@ -228,8 +212,7 @@ def _join(
     places = 1 + guests
     someone_waiting = RSVP.objects.filter(event=event, status=RSVP.Status.WAITLISTED).exists()
     fits = event.capacity is None or event.confirmed_places + places <= event.capacity
-    if faults.sleep_after_check:
-        time.sleep(faults.sleep_after_check)
+    faults.checked()
     if rsvp is None:
         rsvp = RSVP(event=event, member=member, created_at=now)
     rsvp.guests = guests
