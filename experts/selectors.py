@@ -4,8 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from experts.models import Expert, ExpertRequest, ExpertRequestQuerySet
-from members.models import User
+from experts.models import Expert, ExpertQuerySet, ExpertRequest, ExpertRequestQuerySet, Region
+from members.models import Interest, User
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,19 @@ def register_appearances_provider(provider: AppearancesProvider | None) -> None:
     """Called once by the app that knows about events (from its `AppConfig.ready`)."""
     global _appearances_provider  # one hook, set once at start-up
     _appearances_provider = provider
+
+
+def expert_list(
+    *, interest: Interest | None = None, region: Region | None = None
+) -> ExpertQuerySet:
+    """Published experts with what their cards show, optionally those with an interest or
+    travelling to a region."""
+    experts = Expert.objects.published().for_listing()
+    if interest is not None:
+        experts = experts.with_interest(interest)
+    if region is not None:
+        experts = experts.travelling_to(region)
+    return experts
 
 
 def featured_experts(limit: int = 3) -> list[Expert]:
