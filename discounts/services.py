@@ -105,7 +105,10 @@ def offer_redeem(
                 raise _limit_reached(fresh) from None
         if fresh.is_exhausted:
             raise _exhausted() from None
-        raise
+        # Another request for the same code number got there first (presses at once).
+        raise RedemptionError(
+            _("Lots of codes are being claimed at once. Please try again in a moment.")
+        ) from None
 
 
 @transaction.atomic
@@ -322,6 +325,16 @@ def partner_code_mark_used(*, partner: Partner, code: str) -> tuple[CodeCheck, b
         code_id=found.pk,
     )
     return check, newly
+
+
+def partner_code_use(*, partner: Partner, code: str) -> tuple[CodeCheck, bool]:
+    """The till's "mark as used": marks a claimed code of this partner's (see
+    `partner_code_mark_used`); anything else (unknown, unclaimed, shared) is only checked.
+    Returns `(check, newly_marked)`."""
+    try:
+        return partner_code_mark_used(partner=partner, code=code)
+    except Code.DoesNotExist:
+        return partner_code_check(partner=partner, code=code), False
 
 
 # --- Staff edits -------------------------------------------------------------------------

@@ -15,15 +15,15 @@ Nothing in settings or the environment can set them: only a test, with
 
 from collections.abc import Callable
 
-from django.db.models import Model, QuerySet
+from django.db.models import Manager, Model, QuerySet
 
 skip_locking: bool = False
 after_check: Callable[[], None] | None = None
 
 
-def locked[M: Model](queryset: QuerySet[M]) -> QuerySet[M]:
-    """`queryset.select_for_update()`, unless a test has turned locking off."""
-    return queryset if skip_locking else queryset.select_for_update()
+def locked[M: Model](rows: Manager[M] | QuerySet[M]) -> QuerySet[M]:
+    """`rows.select_for_update()`, unless a test has turned locking off."""
+    return rows.all() if skip_locking else rows.select_for_update()
 
 
 def checked() -> None:

@@ -54,7 +54,7 @@ def post_rsvp(client, event, response="yes"):
 
 def waitlist_positions(event) -> list[int]:
     waiting = RSVP.objects.filter(event=event).waitlisted()
-    return sorted(services.waitlist_position(r) for r in waiting)
+    return sorted(services.waitlist_position(r) or 0 for r in waiting)  # 0: not waiting
 
 
 def _reset():
