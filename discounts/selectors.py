@@ -121,6 +121,19 @@ def catalogue(
     return result
 
 
+def offer_state(*, offer: Offer, today: date | None = None) -> str:
+    """Where an offer stands for members today: "upcoming", "open", "exhausted" (every code
+    given out) or "ended"."""
+    today = today or site_today()
+    if offer.has_ended(today=today):
+        return "ended"
+    if not offer.has_started(today=today):
+        return "upcoming"
+    if offer.is_exhausted:
+        return "exhausted"
+    return "open"
+
+
 def current_offers(*, limit: int = 3, today: date | None = None) -> list[Offer]:
     """A few of this month's offers for the home page, featured first (two queries)."""
     today = today or site_today()
