@@ -105,7 +105,10 @@ def offer_redeem(
                 raise _limit_reached(fresh) from None
         if fresh.is_exhausted:
             raise _exhausted() from None
-        raise
+        # Another request for the same code number got there first (presses at once).
+        raise RedemptionError(
+            _("Lots of codes are being claimed at once. Please try again in a moment.")
+        ) from None
 
 
 @transaction.atomic
