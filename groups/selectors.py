@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
@@ -64,7 +65,7 @@ class GroupListing:
     """One page of /groups/: the groups (each with `joined` for the viewer), and on the
     unfiltered first page the viewer's recommendations."""
 
-    page: Page
+    page: Page[Group]
     groups: list[Group]
     show_recommended: bool = False
     recommended: list[Group] = field(default_factory=list)
@@ -72,7 +73,11 @@ class GroupListing:
 
 
 def group_listing(
-    *, viewer: User, filters: dict, page_number=None, per_page: int = GROUPS_PER_PAGE
+    *,
+    viewer: User,
+    filters: dict[str, Any],
+    page_number: int | str | None = None,
+    per_page: int = GROUPS_PER_PAGE,
 ) -> GroupListing:
     """Published groups filtered by `filters` (`interest`, `city`, `q`), by name, one page.
 
@@ -97,7 +102,7 @@ def group_listing(
     joined = joined_group_ids(viewer)
     groups_on_page = list(page.object_list)
     for group in groups_on_page:
-        group.joined = group.pk in joined
+        group.joined = group.pk in joined  # type: ignore[attr-defined]  # for the template
     return GroupListing(
         page=page,
         groups=groups_on_page,
