@@ -81,6 +81,7 @@ build: install
 lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
 	@# The layering (pyproject.toml's [tool.importlinter]): imports point down the house.
 	$(VENV)/bin/lint-imports --no-cache

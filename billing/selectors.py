@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from billing.models import Membership
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser as User
+    # The type only: at run time this app reaches the (swappable) user model through
+    # `get_user_model()` and `settings.AUTH_USER_MODEL`, never by importing `members`.
+    from members.models import User
 
 
 def membership_of(user: User) -> Membership | None:

@@ -22,8 +22,9 @@ from billing.stripe_api import StripeUnavailable, SubscriptionState, WebhookEven
 from mail.services import email_queue
 
 if TYPE_CHECKING:
-    # Billing sits below `members`: it knows the user model only as Django's auth user.
-    from django.contrib.auth.models import AbstractBaseUser as User
+    # The type only: at run time this app reaches the (swappable) user model through
+    # `get_user_model()` and `settings.AUTH_USER_MODEL`, never by importing `members`.
+    from members.models import User
 
 logger = logging.getLogger(__name__)
 

@@ -8,11 +8,14 @@ the batch's interests and group memberships load once, and matching happens in m
 from __future__ import annotations
 
 import functools
+from collections.abc import Set
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
+from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -33,15 +36,15 @@ MAX_PER_SECTION = 5
 
 @dataclass
 class DigestContent:
-    events: list[dict] = field(default_factory=list)
-    groups: list[dict] = field(default_factory=list)
-    offers: list[dict] = field(default_factory=list)
-    experts: list[dict] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    offers: list[dict[str, Any]] = field(default_factory=list)
+    experts: list[dict[str, Any]] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (self.events or self.groups or self.offers or self.experts)
 
-    def as_payload(self) -> dict:
+    def as_payload(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -52,7 +55,7 @@ def period_key(frequency: str, today: date) -> str:
     return f"{today:%Y-%m}"
 
 
-def eligible_members(frequency: str, *, now: datetime | None = None):
+def eligible_members(frequency: str, *, now: datetime | None = None) -> QuerySet[User]:
     """Who gets this digest: opted in and confirmed, paying, active lately, not bouncing."""
     now = now or timezone.now()
     subscribed = StreamSubscription.objects.filter(
@@ -91,7 +94,7 @@ def digest_contents(
     """Each member's digest content, for a batch of members, in a bounded number of queries."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    window_end = now + WINDOW[frequency]
+    window_end = now + WINDOW[DigestFrequency(frequency)]
     ids = [user.pk for user in users]
     interests_of: dict[int, set[int]] = {pk: set() for pk in ids}
     for user_id, interest_id in Profile.interests.through.objects.filter(
@@ -105,7 +108,7 @@ def digest_contents(
         groups_of[user_id].add(group_id)
 
     events = _Index(_event_candidates(now, window_end), "group_id")
-    new_groups = _Index(_group_candidates(now - WINDOW[frequency]))
+    new_groups = _Index(_group_candidates(now - WINDOW[DigestFrequency(frequency)]))
     offers = _Index(_offer_candidates(today))
     speaking = {k for k, event in enumerate(events.items) if event["speakers"]}
     contents = {}
@@ -142,7 +145,7 @@ class _Index:
     groups' candidates, instead of a pass over every candidate for every member.
     """
 
-    def __init__(self, items: list[dict], group_key: str = ""):
+    def __init__(self, items: list[dict[str, Any]], group_key: str = ""):
         self.items = items
         self.by_interest: dict[int, list[int]] = {}
         self.by_group: dict[int, list[int]] = {}
@@ -152,7 +155,7 @@ class _Index:
             if group_key and item[group_key] is not None:
                 self.by_group.setdefault(item[group_key], []).append(position)
 
-    def matching(self, interest_ids: set[int], *, groups: set[int] = frozenset()) -> list[int]:
+    def matching(self, interest_ids: set[int], *, groups: Set[int] = frozenset()) -> list[int]:
         """Positions of the candidates sharing an interest or in one of `groups`, in order."""
         found: set[int] = set()
         for interest_id in interest_ids:
@@ -162,7 +165,7 @@ class _Index:
         return sorted(found)
 
 
-def _interest_ids(model, ids: list[int]) -> dict[int, set[int]]:
+def _interest_ids(model: type[Event | Group | Offer], ids: list[int]) -> dict[int, set[int]]:
     """The interests of each of `model`'s rows `ids` (its `interests` field), in one query."""
     column = f"{model._meta.model_name}_id"  # the auto-created through table's column
     interests: dict[int, set[int]] = {pk: set() for pk in ids}
@@ -173,7 +176,7 @@ def _interest_ids(model, ids: list[int]) -> dict[int, set[int]]:
     return interests
 
 
-def _event_candidates(start: datetime, end: datetime) -> list[dict]:
+def _event_candidates(start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Events in the window, with their interests and published speakers in the site's order.
 
     Plain rows, not model instances: a busy week has a thousand events, and this runs once a
@@ -186,13 +189,13 @@ def _event_candidates(start: datetime, end: datetime) -> list[dict]:
     )
     ids = [event["pk"] for event in events]
     interests = _interest_ids(Event, ids)
-    speakers: dict[int, list[tuple]] = {pk: [] for pk in ids}
-    for event_id, *expert in (
+    speakers: dict[int, list[tuple[str, str, str]]] = {pk: [] for pk in ids}
+    for event_id, name, headline, slug in (
         EventSpeaker.objects.filter(event_id__in=ids, expert__is_published=True)
         .order_by("position", "pk")
         .values_list("event_id", "expert__name", "expert__headline", "expert__slug")
     ):
-        speakers[event_id].append(expert)
+        speakers[event_id].append((name, headline, slug))
     candidates = []
     for event in events:
         url = _slug_url("events:detail", event["slug"])
@@ -224,7 +227,7 @@ def _event_candidates(start: datetime, end: datetime) -> list[dict]:
     return candidates
 
 
-def _group_candidates(since: datetime) -> list[dict]:
+def _group_candidates(since: datetime) -> list[dict[str, Any]]:
     groups = list(
         Group.objects.published()
         .filter(created_at__gte=since)
@@ -247,7 +250,7 @@ def _group_candidates(since: datetime) -> list[dict]:
     ]
 
 
-def _offer_candidates(today: date) -> list[dict]:
+def _offer_candidates(today: date) -> list[dict[str, Any]]:
     offers = list(
         Offer.objects.current(today=today)
         .order_by("-featured", "valid_until", "pk")

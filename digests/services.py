@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,7 +17,7 @@ from members.models import User
 BATCH_SIZE = 500
 
 
-def digest_run_start(*, frequency: str, now=None) -> DigestRun:
+def digest_run_start(*, frequency: str, now: datetime | None = None) -> DigestRun:
     """Start (or resume) this period's run and queue its batches after commit.
 
     Running it twice for the same period queues the batches again, and each batch finds every
@@ -36,7 +38,8 @@ def digest_run_start(*, frequency: str, now=None) -> DigestRun:
         eligible=len(ids), batches_total=len(batches), fanned_out_at=now
     )
     for batch in batches:
-        digest_batch_task.delay_on_commit(run.pk, batch)
+        # celery-types types shared_task as Task; the app's task_cls is DjangoTask (on commit).
+        digest_batch_task.delay_on_commit(run.pk, batch)  # type: ignore[attr-defined]
     run.refresh_from_db()
     return run
 

@@ -204,6 +204,9 @@ class Offer(TimeStampedModel):
 
     objects = OfferQuerySet.as_manager()
 
+    # Set by discounts.selectors.catalogue on the offers of a page, for a signed-in viewer.
+    viewer_has_code: bool
+
     class Meta:
         ordering = ["-valid_from", "title"]
         constraints = [

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 
 from discounts.models import Offer, Redemption, site_today
 from members.models import Interest, User
@@ -15,10 +16,16 @@ from members.models import Interest, User
 OFFERS_PER_PAGE = 24
 
 
-class _CountedPaginator(Paginator):
+if TYPE_CHECKING:
+    _OfferPaginator = Paginator[Offer]
+else:  # Django's Paginator is generic only in its type stubs
+    _OfferPaginator = Paginator
+
+
+class _CountedPaginator(_OfferPaginator):
     """A paginator told its total up front (counted with the sections' sizes, one query)."""
 
-    def __init__(self, object_list, per_page, *, count: int):
+    def __init__(self, object_list: QuerySet[Offer], per_page: int, *, count: int) -> None:
         super().__init__(object_list, per_page)
         self._known_count = count
 
@@ -39,7 +46,7 @@ class Catalogue:
     """
 
     today: date
-    page: Page | None = None
+    page: Page[Offer] | None = None
     current: list[Offer] = field(default_factory=list)
     upcoming: list[Offer] = field(default_factory=list)
     current_count: int = 0
@@ -54,8 +61,8 @@ def catalogue(
     *,
     viewer: User | None = None,
     interest_slug: str = "",
-    today=None,
-    page_number=None,
+    today: date | None = None,
+    page_number: int | str | None = None,
     per_page: int = OFFERS_PER_PAGE,
 ) -> Catalogue:
     """One page of the offers list in a fixed number of queries, however many offers there are.
@@ -114,7 +121,20 @@ def catalogue(
     return result
 
 
-def current_offers(*, limit: int = 3, today=None) -> list[Offer]:
+def offer_state(*, offer: Offer, today: date | None = None) -> str:
+    """Where an offer stands for members today: "upcoming", "open", "exhausted" (every code
+    given out) or "ended"."""
+    today = today or site_today()
+    if offer.has_ended(today=today):
+        return "ended"
+    if not offer.has_started(today=today):
+        return "upcoming"
+    if offer.is_exhausted:
+        return "exhausted"
+    return "open"
+
+
+def current_offers(*, limit: int = 3, today: date | None = None) -> list[Offer]:
     """A few of this month's offers for the home page, featured first (two queries)."""
     today = today or site_today()
     return list(Offer.objects.current(today=today).for_listing()[:limit])

@@ -12,7 +12,6 @@ import csv
 import io
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from billing.selectors import member_is_active
+from core import faults
 from discounts.models import (
     CODE_MAX_LENGTH,
     Code,
@@ -40,21 +40,6 @@ GENERATED_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read ou
 GENERATED_LENGTH = 10  # 31**10, about 2**49.5 possible codes: not guessable
 IMPORT_MAX_ROWS = 20_000
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$")
-
-
-@dataclass
-class _FaultInjection:
-    """Switches for the negative-control tests only (after pretix's `skip-locking`).
-
-    Nothing in settings or the environment can turn these on; a test flips them with
-    `monkeypatch.setattr` to prove that the lock is what keeps the cap.
-    """
-
-    skip_locking: bool = False
-    sleep_after_check: float = 0.0
-
-
-faults = _FaultInjection()
 
 
 # --- Redeeming --------------------------------------------------------------------------
@@ -120,15 +105,17 @@ def offer_redeem(
                 raise _limit_reached(fresh) from None
         if fresh.is_exhausted:
             raise _exhausted() from None
-        raise
+        # Another request for the same code number got there first (presses at once).
+        raise RedemptionError(
+            _("Lots of codes are being claimed at once. Please try again in a moment.")
+        ) from None
 
 
 @transaction.atomic
 def _redeem_locked(
     *, offer_id: int, member: User, another: bool, now: datetime | None
 ) -> tuple[Redemption, bool]:
-    offers = Offer.objects if faults.skip_locking else Offer.objects.select_for_update()
-    offer = offers.get(pk=offer_id)
+    offer = faults.locked(Offer.objects).get(pk=offer_id)
     existing = list(
         Redemption.objects.filter(offer=offer, member=member)
         .select_related("code")
@@ -152,8 +139,7 @@ def _redeem_locked(
         )
     if offer.total_cap is not None and offer.redeemed_count >= offer.total_cap:
         raise _exhausted()
-    if faults.sleep_after_check:
-        time.sleep(faults.sleep_after_check)
+    faults.checked()
 
     now = now or timezone.now()
     code = _take_code(offer=offer, member=member, now=now)
@@ -228,7 +214,7 @@ def _limit_reached(offer: Offer) -> MemberLimitReached:
     )
 
 
-def _format_date(value) -> str:
+def _format_date(value: date) -> str:
     return date_format(value, "j F Y")
 
 
@@ -339,6 +325,16 @@ def partner_code_mark_used(*, partner: Partner, code: str) -> tuple[CodeCheck, b
         code_id=found.pk,
     )
     return check, newly
+
+
+def partner_code_use(*, partner: Partner, code: str) -> tuple[CodeCheck, bool]:
+    """The till's "mark as used": marks a claimed code of this partner's (see
+    `partner_code_mark_used`); anything else (unknown, unclaimed, shared) is only checked.
+    Returns `(check, newly_marked)`."""
+    try:
+        return partner_code_mark_used(partner=partner, code=code)
+    except Code.DoesNotExist:
+        return partner_code_check(partner=partner, code=code), False
 
 
 # --- Staff edits -------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from billing.selectors import member_is_active, membership_of
 from core.ratelimit import over_limit, rate_limited
 from discounts import services
 from discounts.forms import CodeCheckForm
-from discounts.models import Code, Offer, Partner, site_today
-from discounts.selectors import catalogue, member_redemptions
+from discounts.models import Offer, Partner, site_today
+from discounts.selectors import catalogue, member_redemptions, offer_state
 from members.decorators import member_required
 
 # Memberships that were paid for once and are no longer active: "rejoin", not "join".
@@ -40,18 +40,10 @@ def offer_list(request):
 @require_GET
 def offer_detail(request, slug: str):
     offer = get_object_or_404(Offer.objects.for_listing(), slug=slug)
-    today = site_today()
     redemptions = member_redemptions(member=request.user, offer=offer)
     is_member = member_is_active(request.user)
     membership = membership_of(request.user)
-    if offer.has_ended(today=today):
-        state = "ended"
-    elif not offer.has_started(today=today):
-        state = "upcoming"
-    elif offer.is_exhausted:
-        state = "exhausted"
-    else:
-        state = "open"
+    state = offer_state(offer=offer)
     context = {
         "offer": offer,
         "state": state,
@@ -113,10 +105,7 @@ def partner_verify(request, token: str):
         elif form.is_valid():
             code = form.cleaned_data["code"]
             if request.POST.get("action") == "use":
-                try:
-                    check, marked = services.partner_code_mark_used(partner=partner, code=code)
-                except Code.DoesNotExist:
-                    check = services.partner_code_check(partner=partner, code=code)
+                check, marked = services.partner_code_use(partner=partner, code=code)
             else:
                 check = services.partner_code_check(partner=partner, code=code)
     response = render(

@@ -5,18 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core import signing
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from events.models import RSVP, Event
+from events.emails import invite_token_read
+from events.models import RSVP, CalendarFeed, Event, EventInvite
 from events.services.rsvp import waitlist_position
 from experts.models import Expert
 from experts.selectors import Appearances
 from groups.models import Group, GroupMembership
-from groups.selectors import GroupPageSection
+from groups.selectors import GroupPageSection, display_name
 from members.models import Interest, Profile, User
 from members.staff import acts_as_staff
 
@@ -123,7 +126,7 @@ def group_upcoming_events(group: Group, *, limit: int = 5) -> list[Event]:
 # --- One event --------------------------------------------------------------------------
 
 
-def group_page_events(*, group: Group, request=None) -> GroupPageSection:
+def group_page_events(*, group: Group, request: HttpRequest | None = None) -> GroupPageSection:
     """A group's next events, as the section its page shows (registered in `EventsConfig`)."""
     html = render_to_string(
         "events/includes/_group_events.html",
@@ -195,6 +198,33 @@ def waitlist_count(event: Event) -> int:
     return RSVP.objects.filter(event=event).waitlisted().count()
 
 
+def inviter_name(*, event: Event, token: str) -> str | None:
+    """Who invited the holder of an invitation link (`?invite=<token>`) to this event, by
+    their display name; None for a bad token or another event's invitation."""
+    try:
+        invite_id = invite_token_read(token)
+    except signing.BadSignature:
+        return None
+    invite = (
+        EventInvite.objects.select_related("invited_by__profile")
+        .filter(pk=invite_id, event=event)
+        .first()
+    )
+    return None if invite is None else display_name(invite.invited_by)
+
+
+def sees_online_link(*, event: Event, user: User) -> bool:
+    """The online link is for the people going and those who manage the event."""
+    if not event.online_url or not user.is_authenticated:
+        return False
+    going = RSVP.objects.filter(event=event, member=user).confirmed().exists()
+    return going or can_manage(user=user, event=event)
+
+
+def has_people_going(event: Event) -> bool:
+    return RSVP.objects.filter(event=event).confirmed().exists()
+
+
 # --- Organisers' lists ------------------------------------------------------------------
 
 
@@ -264,6 +294,11 @@ def organised_events(user: User, *, now: datetime | None = None, limit: int = 30
         .filter(is_cancelled=False)
         .select_related("group")[:limit]
     )
+
+
+def calendar_feed_of(user: User) -> CalendarFeed | None:
+    """The member's private calendar feed, if they have made one."""
+    return CalendarFeed.objects.filter(user=user).first()
 
 
 def feed_events(user: User, *, now: datetime | None = None) -> list[Event]:

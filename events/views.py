@@ -1,5 +1,4 @@
 import csv
-from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
@@ -18,16 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from billing.selectors import member_is_active
 from core.ratelimit import rate_limited
 from events import selectors, services
-from events.emails import invite_token_read, release_token_read
+from events.emails import release_token_read
 from events.forms import CancelForm, EventFilterForm, EventForm, InviteForm, MessageForm, RSVPForm
 from events.ics import calendar_bytes, site_host
-from events.models import RSVP, CalendarFeed, Event, EventInvite
+from events.models import RSVP, CalendarFeed, Event
 from events.services.invites import DAILY_CAP, sent_today
-from groups.selectors import display_name
 from members.staff import acts_as_staff
 
 PAGE_SIZE = 24
-CHECK_IN_OPENS = timedelta(hours=3)
 
 
 def _join_redirect(request):
@@ -99,18 +96,8 @@ def event_detail(request, slug: str):
     user = request.user
     reply = selectors.viewer_reply(event=event, user=user)
     manage = selectors.can_manage(user=user, event=event)
-    invited_by = None
-    if token := request.GET.get("invite"):
-        try:
-            invite = (
-                EventInvite.objects.select_related("invited_by__profile")
-                .filter(pk=invite_token_read(token), event=event)
-                .first()
-            )
-        except signing.BadSignature:
-            invite = None
-        if invite is not None:
-            invited_by = display_name(invite.invited_by)
+    token = request.GET.get("invite")
+    invited_by = selectors.inviter_name(event=event, token=token) if token else None
     now = timezone.now()
     return render(
         request,
@@ -170,11 +157,7 @@ def event_rsvp(request, slug: str):
 
 def event_ics(request, slug: str):
     event = _visible_event(request, slug)
-    online = set()
-    if event.online_url and request.user.is_authenticated:
-        going = RSVP.objects.filter(event=event, member=request.user).confirmed().exists()
-        if going or selectors.can_manage(user=request.user, event=event):
-            online = {event.pk}
+    online = {event.pk} if selectors.sees_online_link(event=event, user=request.user) else set()
     body = calendar_bytes(
         [event], name=event.title, uid=f"event-{event.pk}-file@{site_host()}", online_for=online
     )
@@ -208,7 +191,7 @@ def calendar_feed(request, token: str):
 @login_required
 def my_events(request):
     mine = selectors.member_events(user=request.user)
-    feed = CalendarFeed.objects.filter(user=request.user).first()
+    feed = selectors.calendar_feed_of(request.user)
     return render(
         request,
         "events/my_events.html",
@@ -330,7 +313,7 @@ def event_edit(request, event: Event):
                 form.add_error(None, error)
             else:
                 messages.success(request, _("Saved."))
-                if changed and RSVP.objects.filter(event=event).confirmed().exists():
+                if changed and selectors.has_people_going(event):
                     messages.info(
                         request,
                         _(
@@ -347,10 +330,13 @@ def event_edit(request, event: Event):
 @organiser_required
 @require_POST
 def event_publish(request, event: Event):
-    if event.is_cancelled:
-        messages.error(request, _("A cancelled event can't be published."))
-    elif services.event_publish(event=event):
-        messages.success(request, _("Your event is published."))
+    try:
+        published = services.event_publish(event=event)
+    except services.EventError as error:
+        messages.error(request, error.message)
+    else:
+        if published:
+            messages.success(request, _("Your event is published."))
     return redirect(event)
 
 
@@ -449,7 +435,7 @@ def event_checkin(request, event: Event):
             "event": event,
             "going": people["going"],
             "counts": selectors.reply_counts(event),
-            "is_open": now >= event.starts_at - CHECK_IN_OPENS,
+            "is_open": services.check_in_is_open(event=event, now=now),
         },
     )
 
@@ -457,12 +443,7 @@ def event_checkin(request, event: Event):
 @organiser_required
 @require_POST
 def event_checkin_mark(request, event: Event, rsvp_id: int):
-    rsvp = get_object_or_404(
-        RSVP.objects.select_related("member__profile"), pk=rsvp_id, event=event
-    )
-    if timezone.now() < event.starts_at - CHECK_IN_OPENS:
-        messages.error(request, _("Check-in opens three hours before the start."))
-        return redirect("events:checkin", slug=event.slug)
+    rsvp = get_object_or_404(RSVP, pk=rsvp_id, event=event)
     marks = {"attended": True, "no_show": False, "undo": None}
     mark = request.POST.get("mark")
     if mark not in marks:
@@ -470,6 +451,9 @@ def event_checkin_mark(request, event: Event, rsvp_id: int):
     else:
         try:
             services.rsvp_check_in(rsvp=rsvp, attended=marks[mark])
+        except services.CheckInNotOpen as error:
+            messages.error(request, error.message)
+            return redirect("events:checkin", slug=event.slug)
         except services.RsvpError as error:
             messages.error(request, error.message)
     return redirect(reverse("events:checkin", kwargs={"slug": event.slug}) + f"#rsvp-{rsvp.pk}")
@@ -508,32 +492,32 @@ def event_message(request, event: Event):
 @rate_limited("invite")
 def event_invite(request, event: Event):
     """Choose who, preview who'd get it (and who's skipped, and why), then send."""
-    if event.is_cancelled or event.has_started() or not event.is_published:
-        messages.error(
-            request, _("Invitations can only go out for published events that haven't started.")
-        )
-        return redirect(event)
-    form = InviteForm(request.POST or None, event=event)
     plan = None
-    if request.method == "POST" and form.is_valid():
-        options = {
-            "group_members": form.cleaned_data.get("group_members", False),
-            "interest_matches": form.cleaned_data.get("interest_matches", False),
-            "addresses": form.cleaned_data["addresses"],
-        }
-        if request.POST.get("action") == "send":
-            sent = services.invites_send(
-                event=event, sender=request.user, note=form.cleaned_data["note"], **options
-            )
-            messages.success(
-                request,
-                # The count the preview announced: it never tells who was skipped silently.
-                _("%(n)d invitations are on their way.") % {"n": sent.announced}
-                if sent.announced
-                else _("Nobody new to invite: no invitations were sent."),
-            )
-            return redirect("events:invite", slug=event.slug)
-        plan = services.invite_plan(event=event, sender=request.user, **options)
+    try:
+        services.invites_check_open(event=event)
+        form = InviteForm(request.POST or None, event=event)
+        if request.method == "POST" and form.is_valid():
+            options = {
+                "group_members": form.cleaned_data.get("group_members", False),
+                "interest_matches": form.cleaned_data.get("interest_matches", False),
+                "addresses": form.cleaned_data["addresses"],
+            }
+            if request.POST.get("action") == "send":
+                sent = services.invites_send(
+                    event=event, sender=request.user, note=form.cleaned_data["note"], **options
+                )
+                messages.success(
+                    request,
+                    # The count the preview announced: it never tells who was skipped silently.
+                    _("%(n)d invitations are on their way.") % {"n": sent.announced}
+                    if sent.announced
+                    else _("Nobody new to invite: no invitations were sent."),
+                )
+                return redirect("events:invite", slug=event.slug)
+            plan = services.invite_plan(event=event, sender=request.user, **options)
+    except services.InvitesClosed as error:
+        messages.error(request, error.message)
+        return redirect(event)
     return render(
         request,
         "events/event_invite.html",

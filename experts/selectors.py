@@ -2,9 +2,10 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from experts.models import Expert, ExpertRequest
-from members.models import User
+from experts.models import Expert, ExpertQuerySet, ExpertRequest, ExpertRequestQuerySet, Region
+from members.models import Interest, User
 
 
 @dataclass(frozen=True)
@@ -16,8 +17,9 @@ class Appearances:
     app registers the function that fills these lists with `register_appearances_provider`.
     """
 
-    upcoming: list = field(default_factory=list)
-    past: list = field(default_factory=list)
+    # Any object with those attributes (the events app's events), so no import of events.
+    upcoming: list[Any] = field(default_factory=list)
+    past: list[Any] = field(default_factory=list)
 
 
 AppearancesProvider = Callable[[Expert], Appearances]
@@ -28,6 +30,19 @@ def register_appearances_provider(provider: AppearancesProvider | None) -> None:
     """Called once by the app that knows about events (from its `AppConfig.ready`)."""
     global _appearances_provider  # one hook, set once at start-up
     _appearances_provider = provider
+
+
+def expert_list(
+    *, interest: Interest | None = None, region: Region | None = None
+) -> ExpertQuerySet:
+    """Published experts with what their cards show, optionally those with an interest or
+    travelling to a region."""
+    experts = Expert.objects.published().for_listing()
+    if interest is not None:
+        experts = experts.with_interest(interest)
+    if region is not None:
+        experts = experts.travelling_to(region)
+    return experts
 
 
 def featured_experts(limit: int = 3) -> list[Expert]:
@@ -42,7 +57,7 @@ def expert_appearances(*, expert: Expert) -> Appearances:
     return _appearances_provider(expert)
 
 
-def expert_requests_of(*, member: User):
+def expert_requests_of(*, member: User) -> ExpertRequestQuerySet:
     """The member's own requests, newest first, with each one's history."""
     return ExpertRequest.objects.filter(member=member).for_member_list()
 

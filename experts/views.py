@@ -23,11 +23,7 @@ _NEVER_PAID = {Membership.Status.NONE, Membership.Status.INCOMPLETE}
 def expert_list(request):
     form = ExpertFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
-    experts = Expert.objects.published().for_listing()
-    if interest := filters.get("interest"):
-        experts = experts.with_interest(interest)
-    if region := filters.get("region"):
-        experts = experts.travelling_to(region)
+    experts = selectors.expert_list(interest=filters.get("interest"), region=filters.get("region"))
     page = Paginator(experts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from groups.models import Group, GroupMembership
+from groups.models import Group, GroupMembership, GroupProposal, Post, Thread, ThreadFollow
 from members.models import Interest, Profile, User
 from members.staff import acts_as_staff
 
@@ -54,6 +57,91 @@ def recommended_groups(user: User, *, limit: int = 6) -> list[Group]:
             "interests": ", ".join(interest.name for interest in group.shared_interests)
         }
     return groups
+
+
+GROUPS_PER_PAGE = 24
+
+
+@dataclass
+class GroupListing:
+    """One page of /groups/: the groups (each with `joined` for the viewer), and on the
+    unfiltered first page the viewer's recommendations."""
+
+    page: Page[Group]
+    groups: list[Group]
+    show_recommended: bool = False
+    recommended: list[Group] = field(default_factory=list)
+    has_interests: bool = False
+
+
+def group_listing(
+    *,
+    viewer: User,
+    filters: dict[str, Any],
+    page_number: int | str | None = None,
+    per_page: int = GROUPS_PER_PAGE,
+) -> GroupListing:
+    """Published groups filtered by `filters` (`interest`, `city`, `q`), by name, one page.
+
+    Recommendations head the unfiltered first page only. `has_interests` says whether a
+    signed-in viewer has chosen any interests, so the page can invite them to.
+    """
+    groups = Group.objects.published().for_listing()
+    if interest := filters.get("interest"):
+        groups = groups.with_interest(interest)
+    if city := filters.get("city"):
+        groups = groups.in_city(city)
+    if text := filters.get("q"):
+        groups = groups.search(text)
+    page = Paginator(groups.order_by("name", "pk"), per_page).get_page(page_number)
+    show_recommended = not filters and page.number == 1
+    recommended = recommended_groups(viewer) if show_recommended else []
+    has_interests = bool(recommended) or (
+        show_recommended
+        and viewer.is_authenticated
+        and Interest.objects.filter(profiles__user=viewer).exists()
+    )
+    joined = joined_group_ids(viewer)
+    groups_on_page = list(page.object_list)
+    for group in groups_on_page:
+        group.joined = group.pk in joined  # type: ignore[attr-defined]  # for the template
+    return GroupListing(
+        page=page,
+        groups=groups_on_page,
+        show_recommended=show_recommended,
+        recommended=recommended,
+        has_interests=has_interests,
+    )
+
+
+def group_member_list(group: Group) -> QuerySet[GroupMembership]:
+    """The group's members with what their cards show, in the list's order."""
+    return GroupMembership.objects.filter(group=group).for_member_list()
+
+
+def group_threads(group: Group) -> QuerySet[Thread]:
+    """The conversations members see on a group's page, with what each row shows."""
+    return Thread.objects.filter(group=group).visible().for_listing()
+
+
+def thread_posts(*, thread: Thread, viewer: User, moderator: bool) -> QuerySet[Post]:
+    """A thread's posts in order: hidden ones for moderators only. Each post has
+    `my_reports`, the viewer's own reports of it (one query for the whole page)."""
+    posts = Post.objects.filter(thread=thread).for_thread()
+    if not moderator:
+        posts = posts.visible()
+    return posts.prefetch_related(
+        Prefetch("reports", queryset=viewer.post_reports.all(), to_attr="my_reports")
+    )
+
+
+def is_following(*, thread: Thread, user: User) -> bool:
+    return ThreadFollow.objects.filter(thread=thread, user=user).exists()
+
+
+def proposals_of(*, user: User, limit: int = 10) -> list[GroupProposal]:
+    """The member's own group proposals, as the model orders them, with any group made."""
+    return list(GroupProposal.objects.filter(proposer=user).select_related("group")[:limit])
 
 
 def featured_groups(*, limit: int = 3) -> list[Group]:
@@ -133,6 +221,6 @@ def register_page_section(provider: GroupPageSectionProvider) -> None:
         _page_section_providers.append(provider)
 
 
-def group_page_sections(*, group: Group, request) -> list[GroupPageSection]:
+def group_page_sections(*, group: Group, request: HttpRequest) -> list[GroupPageSection]:
     """The sections other apps add to `group`'s page, in the order they registered."""
     return [provider(group=group, request=request) for provider in _page_section_providers]

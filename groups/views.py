@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,12 +20,11 @@ from groups.forms import (
     ReportForm,
     ThreadForm,
 )
-from groups.models import Group, GroupMembership, GroupProposal, Post, Thread, ThreadFollow
+from groups.models import Group, Post, Thread
 from members.decorators import member_required
-from members.models import Interest, User
+from members.models import User
 from members.staff import acts_as_staff
 
-GROUPS_PER_PAGE = 24
 THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 50
 MEMBERS_ON_GROUP_PAGE = 12
@@ -38,41 +36,21 @@ def group_list(request):
     cities = selectors.group_cities()
     form = GroupFilterForm(request.GET or None, cities=cities)
     filters = form.filters()
-    groups = Group.objects.published().for_listing()
-    if interest := filters.get("interest"):
-        groups = groups.with_interest(interest)
-    if city := filters.get("city"):
-        groups = groups.in_city(city)
-    if text := filters.get("q"):
-        groups = groups.search(text)
-    page = Paginator(groups.order_by("name", "pk"), GROUPS_PER_PAGE).get_page(
-        request.GET.get("page")
+    listing = selectors.group_listing(
+        viewer=request.user, filters=filters, page_number=request.GET.get("page")
     )
-    user = request.user
-    # Recommendations head the unfiltered first page only.
-    show_recommended = not filters and page.number == 1
-    recommended = selectors.recommended_groups(user) if show_recommended else []
-    has_interests = bool(recommended) or (
-        show_recommended
-        and user.is_authenticated
-        and Interest.objects.filter(profiles__user=user).exists()
-    )
-    joined = selectors.joined_group_ids(user)
-    groups_on_page = list(page.object_list)
-    for group in groups_on_page:
-        group.joined = group.pk in joined
     return render(
         request,
         "groups/group_list.html",
         {
             "form": form,
-            "page": page,
-            "groups": groups_on_page,
+            "page": listing.page,
+            "groups": listing.groups,
             "filtered": bool(filters),
             "interest": filters.get("interest"),
-            "show_recommended": show_recommended,
-            "recommended": recommended,
-            "has_interests": has_interests,
+            "show_recommended": listing.show_recommended,
+            "recommended": listing.recommended,
+            "has_interests": listing.has_interests,
         },
     )
 
@@ -101,12 +79,10 @@ def group_detail(request, slug: str):
         "page_sections": selectors.group_page_sections(group=group, request=request),
     }
     if active:
-        members = list(
-            GroupMembership.objects.filter(group=group).for_member_list()[:MEMBERS_ON_GROUP_PAGE]
+        members = list(selectors.group_member_list(group)[:MEMBERS_ON_GROUP_PAGE])
+        threads = Paginator(selectors.group_threads(group), THREADS_PER_PAGE).get_page(
+            request.GET.get("page")
         )
-        threads = Paginator(
-            Thread.objects.filter(group=group).visible().for_listing(), THREADS_PER_PAGE
-        ).get_page(request.GET.get("page"))
         context.update(members=members, threads=threads)
     return render(request, "groups/group_detail.html", context)
 
@@ -120,9 +96,9 @@ def _lapsed(user) -> bool:
 @member_required
 def group_members(request, slug: str):
     group = _visible_group(request, slug)
-    page = Paginator(
-        GroupMembership.objects.filter(group=group).for_member_list(), MEMBERS_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    page = Paginator(selectors.group_member_list(group), MEMBERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "groups/group_members.html",
@@ -178,7 +154,7 @@ def group_propose(request):
                 )
                 return redirect("groups:propose")
         messages.error(request, _("Your proposal wasn't sent: please see the messages below."))
-    proposals = GroupProposal.objects.filter(proposer=request.user).select_related("group")[:10]
+    proposals = selectors.proposals_of(user=request.user)
     return render(request, "groups/groupproposal_form.html", {"form": form, "proposals": proposals})
 
 
@@ -259,7 +235,7 @@ def thread_detail(request, slug: str, pk: int):
     group = thread.group
     user = request.user
     membership = selectors.membership_in(group=group, user=user)
-    is_following = ThreadFollow.objects.filter(thread=thread, user=user).exists()
+    is_following = selectors.is_following(thread=thread, user=user)
     form = ReplyForm(request.POST or None, initial={"follow": is_following})
     if request.method == "POST":
         if membership is None:
@@ -283,18 +259,8 @@ def thread_detail(request, slug: str, pk: int):
                 return redirect(thread.get_absolute_url() + anchor)
         messages.error(request, _("Your reply wasn't posted: see the message below."))
     moderator = selectors.can_moderate(user=user, group=group, membership=membership)
-    posts = Post.objects.filter(thread=thread).for_thread()
-    if not moderator:
-        posts = posts.visible()
     page = Paginator(
-        posts.prefetch_related(
-            Prefetch(
-                "reports",
-                queryset=user.post_reports.all(),
-                to_attr="my_reports",
-            )
-        ),
-        POSTS_PER_PAGE,
+        selectors.thread_posts(thread=thread, viewer=user, moderator=moderator), POSTS_PER_PAGE
     ).get_page(request.GET.get("page"))
     return render(
         request,
@@ -408,7 +374,7 @@ def unfollow(request, token: str):
         {
             "thread": thread,
             "done": done,
-            "following": ThreadFollow.objects.filter(thread=thread, user=user).exists(),
+            "following": selectors.is_following(thread=thread, user=user),
             "token": token,
             "action": reverse("groups:unfollow", kwargs={"token": token}),
         },

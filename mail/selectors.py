@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
 from mail.models import StreamSubscription
 from mail.streams import STREAMS, StreamInfo
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser as User
+    # The type only: at run time this app reaches the (swappable) user model through
+    # `get_user_model()` and `settings.AUTH_USER_MODEL`, never by importing `members`.
+    from members.models import User
 
 
 def stream_subscription_status(subscription: StreamSubscription | None, info: StreamInfo) -> str:
@@ -31,7 +34,7 @@ def stream_is_on(user: User, stream: str) -> bool:
     return status == StreamSubscription.Status.SUBSCRIBED
 
 
-def users_receiving(stream: str):
+def users_receiving(stream: str) -> QuerySet[User]:
     """Everyone who receives `stream`: one query, for fan-outs (invites, digests)."""
     info = STREAMS[stream]
     rows = StreamSubscription.objects.filter(stream=stream)
@@ -42,7 +45,7 @@ def users_receiving(stream: str):
     return get_user_model().objects.filter(is_active=True, pk__in=opted_in)
 
 
-def email_preferences(user: User) -> list[dict]:
+def email_preferences(user: User) -> list[dict[str, Any]]:
     """Each stream with its label, wording and the member's effective status, for settings."""
     subscriptions = {s.stream: s for s in StreamSubscription.objects.filter(user=user)}
     return [

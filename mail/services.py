@@ -34,8 +34,9 @@ from mail.selectors import stream_subscription_status
 from mail.streams import CONSENT_WORDING_VERSION, STREAMS, Stream
 
 if TYPE_CHECKING:
-    # Mail sits below `members`: it knows the user model only as Django's auth user.
-    from django.contrib.auth.models import AbstractBaseUser as User
+    # The type only: at run time this app reaches the (swappable) user model through
+    # `get_user_model()` and `settings.AUTH_USER_MODEL`, never by importing `members`.
+    from members.models import User
 
 logger = logging.getLogger(__name__)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.utils import timezone
 
 from billing.models import Membership
@@ -13,15 +16,15 @@ from mail.models import ConsentEvent, StreamSubscription
 from members.models import IntroRequest, User
 
 
-def _iso(value) -> str | None:
+def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def member_export(user: User) -> dict:
+def member_export(user: User) -> dict[str, Any]:
     """A JSON-ready copy of the member's own data (never anyone else's contact details)."""
     profile = getattr(user, "profile", None)
     membership = Membership.objects.filter(user=user).first()
-    data = {
+    data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
         "account": {
             "email": user.email,

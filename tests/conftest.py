@@ -86,6 +86,8 @@ class _Inbox:
     refusals: dict[str, list[str]] = field(default_factory=dict)
     # address -> threading.Event the server waits on before accepting the message
     holds: dict[str, threading.Event] = field(default_factory=dict)
+    # the addresses whose message the server is holding right now (a test waits for this)
+    holding: set[str] = field(default_factory=set)
     connections: int = 0
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -109,7 +111,9 @@ class _Inbox:
         for address in envelope.rcpt_tos:
             hold = self.holds.get(address)
             while hold is not None and not hold.is_set():
+                self.holding.add(address)
                 await asyncio.sleep(0.05)
+            self.holding.discard(address)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)

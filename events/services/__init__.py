@@ -2,7 +2,13 @@
 reminders and calendar feeds."""
 
 from events.services.calendar import calendar_feed_create, calendar_feed_reset
-from events.services.invites import InvitePlan, invite_plan, invites_send
+from events.services.invites import (
+    InvitePlan,
+    InvitesClosed,
+    invite_plan,
+    invites_check_open,
+    invites_send,
+)
 from events.services.organising import (
     EventError,
     event_cancel,
@@ -14,9 +20,10 @@ from events.services.organising import (
 )
 from events.services.reminders import reminders_queue
 from events.services.rsvp import (
+    CheckInNotOpen,
     RsvpError,
     RsvpResult,
-    faults,
+    check_in_is_open,
     member_rsvps_release,
     rsvp_check_in,
     rsvp_respond,
@@ -25,20 +32,23 @@ from events.services.rsvp import (
 )
 
 __all__ = [
+    "CheckInNotOpen",
     "EventError",
     "InvitePlan",
+    "InvitesClosed",
     "RsvpError",
     "RsvpResult",
     "calendar_feed_create",
     "calendar_feed_reset",
+    "check_in_is_open",
     "event_cancel",
     "event_duplicate",
     "event_message_send",
     "event_publish",
     "event_save",
     "event_set_speakers",
-    "faults",
     "invite_plan",
+    "invites_check_open",
     "invites_send",
     "member_rsvps_release",
     "reminders_queue",

@@ -27,10 +27,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Membership
 from events.models import RSVP, Event, EventInvite
+from events.services.organising import EventError
 from groups.models import GroupMembership
 from mail.models import AddressOptOut, SuppressedAddress
 from mail.selectors import users_receiving
@@ -50,6 +52,18 @@ REASONS = {
     "over_cap": _("over your daily limit of %(cap)d invitations") % {"cap": DAILY_CAP},
     "yourself": _("that's you"),
 }
+
+
+class InvitesClosed(EventError):
+    """Invitations go out only for published events that aren't cancelled and haven't started."""
+
+
+def invites_check_open(*, event: Event, now: datetime | None = None) -> None:
+    """Raise `InvitesClosed` unless invitations may go out for `event` now."""
+    if event.is_cancelled or not event.is_published or event.has_started(now=now):
+        raise InvitesClosed(
+            gettext("Invitations can only go out for published events that haven't started.")
+        )
 
 
 @dataclass
@@ -146,8 +160,10 @@ def invite_plan(
     now: datetime | None = None,
 ) -> InvitePlan:
     """Who would be invited now, and how many are skipped for each reason (a handful of
-    set-based queries, whatever the audience size)."""
+    set-based queries, whatever the audience size). Raises `InvitesClosed` for an event that
+    isn't published, is cancelled or has started."""
     now = now or timezone.now()
+    invites_check_open(event=event, now=now)
     plan = InvitePlan(sent_today=sent_today(sender=sender, now=now))
     pasted, plan.invalid = parse_addresses(addresses)
     # The group's members and interest matches, who the organiser can already see.
@@ -265,10 +281,16 @@ def invites_send(
     note: str = "",
     now: datetime | None = None,
 ) -> InvitePlan:
-    """Record and queue the invitations the plan allows; returns the plan that was sent."""
+    """Record and queue the invitations the plan allows; returns the plan that was sent.
+
+    Raises `InvitesClosed`, sending nothing, for an event that isn't published, is cancelled
+    or has started (read again under its row lock, so a cancellation that is committing
+    right now is seen).
+    """
     now = now or timezone.now()
     # One organiser's sends run one at a time, so the daily limit can't be overspent.
     User.objects.select_for_update().filter(pk=sender.pk).first()
+    event = Event.objects.select_for_update().get(pk=event.pk)
     plan = invite_plan(
         event=event,
         sender=sender,

@@ -120,7 +120,13 @@ def event_set_speakers(*, event: Event, experts: Iterable[Expert]) -> None:
 
 @transaction.atomic
 def event_publish(*, event: Event) -> bool:
-    """Publish a draft; returns False if it was already published."""
+    """Publish a draft; returns False if it was already published.
+
+    Raises `EventError` for a cancelled event, which stays as it is.
+    """
+    current = Event.objects.select_for_update().get(pk=event.pk)
+    if current.is_cancelled:
+        raise EventError(_("A cancelled event can't be published."))
     updated = Event.objects.filter(pk=event.pk, is_published=False).update(
         is_published=True, updated_at=timezone.now()
     )

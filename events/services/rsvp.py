@@ -16,9 +16,8 @@ ahead, and they go in as soon as enough places free up (or they reduce their gue
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -28,26 +27,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from billing.selectors import member_is_active
+from core import faults
 from events.models import RSVP, Event
 from mail.services import email_queue
 from members.models import User
 
 ATTEMPTS = 3
-
-
-@dataclass
-class _FaultInjection:
-    """Switches for the negative-control tests only (after pretix's `skip-locking`).
-
-    Nothing in settings or the environment can turn these on; a test flips them with
-    `monkeypatch.setattr` to prove that the lock is what keeps the capacity.
-    """
-
-    skip_locking: bool = False
-    sleep_after_check: float = 0.0
-
-
-faults = _FaultInjection()
+CHECK_IN_OPENS = timedelta(hours=3)  # before the start: people arrive early
 
 
 class RsvpError(Exception):
@@ -56,6 +42,10 @@ class RsvpError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class CheckInNotOpen(RsvpError):
+    """Too early: check-in opens `CHECK_IN_OPENS` before the start."""
 
 
 @dataclass
@@ -110,8 +100,7 @@ def rsvp_respond(
 
 
 def _lock_event(event_id: int) -> Event:
-    events = Event.objects if faults.skip_locking else Event.objects.select_for_update()
-    return events.get(pk=event_id)
+    return faults.locked(Event.objects).get(pk=event_id)
 
 
 def _respond_locked(
@@ -223,8 +212,7 @@ def _join(
     places = 1 + guests
     someone_waiting = RSVP.objects.filter(event=event, status=RSVP.Status.WAITLISTED).exists()
     fits = event.capacity is None or event.confirmed_places + places <= event.capacity
-    if faults.sleep_after_check:
-        time.sleep(faults.sleep_after_check)
+    faults.checked()
     if rsvp is None:
         rsvp = RSVP(event=event, member=member, created_at=now)
     rsvp.guests = guests
@@ -401,13 +389,24 @@ def waitlist_promote(*, event: Event, now: datetime | None = None) -> list[RSVP]
     return promoted
 
 
+def check_in_is_open(*, event: Event, now: datetime | None = None) -> bool:
+    """Check-in opens `CHECK_IN_OPENS` before the start, and stays open from then on."""
+    return (now or timezone.now()) >= event.starts_at - CHECK_IN_OPENS
+
+
 @transaction.atomic
 def rsvp_check_in(*, rsvp: RSVP, attended: bool | None, now: datetime | None = None) -> RSVP:
-    """Mark a confirmed member as there (True), a no-show (False), or undo (None)."""
-    rsvp = RSVP.objects.select_for_update().get(pk=rsvp.pk)
+    """Mark a confirmed member as there (True), a no-show (False), or undo (None).
+
+    Raises `CheckInNotOpen` before check-in opens (`CHECK_IN_OPENS` before the start), and
+    `RsvpError` for anyone who isn't going.
+    """
+    now = now or timezone.now()
+    rsvp = RSVP.objects.select_for_update(of=("self",)).select_related("event").get(pk=rsvp.pk)
+    if not check_in_is_open(event=rsvp.event, now=now):
+        raise CheckInNotOpen(_("Check-in opens three hours before the start."))
     if rsvp.status != RSVP.Status.CONFIRMED:
         raise RsvpError(_("Only people who are going can be checked in."))
-    now = now or timezone.now()
     rsvp.attended = attended
     rsvp.checked_in_at = now if attended else None
     rsvp.updated_at = now

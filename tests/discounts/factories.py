@@ -1,12 +1,12 @@
 from datetime import timedelta
 
 import factory
-from factory.django import DjangoModelFactory
 
 from discounts.models import Code, Offer, Partner, site_today
+from tests.factories import ModelFactory
 
 
-class PartnerFactory(DjangoModelFactory):
+class PartnerFactory(ModelFactory[Partner]):
     class Meta:
         model = Partner
 
@@ -15,7 +15,7 @@ class PartnerFactory(DjangoModelFactory):
     website = "https://partner.example.org/"
 
 
-class OfferFactory(DjangoModelFactory):
+class OfferFactory(ModelFactory[Offer]):
     """A generated-code offer running today, until the end of the month."""
 
     class Meta:

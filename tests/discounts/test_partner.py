@@ -220,3 +220,18 @@ def test_rotating_the_token_retires_the_old_link(client, partner):
 
     assert client.get(old).status_code == 404
     assert client.get(url(partner)).status_code == 200
+
+
+def test_the_use_service_marks_a_claimed_code_and_only_checks_anything_else(partner, claimed):
+    """What the till's "mark as used" does is one service call, tested without the page."""
+    unclaimed = pool_codes(OfferFactory(partner=partner, method=Offer.Method.POOL), 1)[0]
+
+    first, newly = services.partner_code_use(partner=partner, code=claimed.code_text.lower())
+    again, newly_again = services.partner_code_use(partner=partner, code=claimed.code_text)
+    other, marked_other = services.partner_code_use(partner=partner, code=unclaimed.code)
+    unknown, marked_unknown = services.partner_code_use(partner=partner, code="NOPE-1234")
+
+    assert newly and first.used_at is not None
+    assert not newly_again and again.used_at == first.used_at
+    assert not marked_other and other.found and not other.claimed and other.used_at is None
+    assert not marked_unknown and not unknown.found

@@ -4,7 +4,7 @@ import pytest
 from django.template.loader import render_to_string
 
 from discounts.models import Offer, end_of_next_month, site_today
-from discounts.selectors import catalogue, current_offers
+from discounts.selectors import catalogue, current_offers, offer_state
 from tests.discounts.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +68,15 @@ def test_codes_left_counts_only_unclaimed_pool_codes(member):
     assert (annotated.codes_left, annotated.redemption_total, annotated.codes_used) == (2, 1, 0)
     assert annotated.codes_remaining == 2
     assert not annotated.is_exhausted
+
+
+def test_offer_state_is_upcoming_open_exhausted_or_ended():
+    today = site_today()
+    running = OfferFactory(valid_from=today, valid_until=today + timedelta(days=3))
+    all_claimed = OfferFactory(total_cap=1, redeemed_count=1)
+
+    assert offer_state(offer=running, today=today - timedelta(days=1)) == "upcoming"
+    assert offer_state(offer=running, today=today) == "open"
+    assert offer_state(offer=running, today=today + timedelta(days=3)) == "open"
+    assert offer_state(offer=running, today=today + timedelta(days=4)) == "ended"
+    assert offer_state(offer=all_claimed) == "exhausted"

@@ -2,11 +2,11 @@ from datetime import timedelta
 
 import factory
 from django.utils import timezone
-from factory.django import DjangoModelFactory
 
 from events.models import RSVP, Event, EventSpeaker
 from groups.models import Group, GroupMembership
 from members.models import Interest
+from tests.factories import ModelFactory
 from tests.members.factories import UserFactory, make_active_member
 
 
@@ -16,7 +16,7 @@ def in_days(days: float, *, hour: int = 18) -> timezone.datetime:
     return local.replace(hour=hour, minute=30, second=0, microsecond=0)
 
 
-class GroupFactory(DjangoModelFactory):
+class GroupFactory(ModelFactory[Group]):
     class Meta:
         model = Group
         skip_postgeneration_save = True
@@ -32,7 +32,7 @@ class GroupFactory(DjangoModelFactory):
             self.interests.set(extracted)
 
 
-class EventFactory(DjangoModelFactory):
+class EventFactory(ModelFactory[Event]):
     """A published event a week from now, 90 minutes long, with no limit on places."""
 
     class Meta:

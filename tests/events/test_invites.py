@@ -2,6 +2,7 @@
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -202,6 +203,57 @@ def test_invites_are_refused_for_cancelled_events(client, group, organiser, grou
 
     assert response.status_code == 302
     assert response["Location"] == group_event.get_absolute_url()
+
+
+@pytest.mark.parametrize(
+    "closed",
+    [
+        pytest.param(lambda e: services.event_cancel(event=e), id="cancelled"),
+        pytest.param(
+            lambda e: type(e).objects.filter(pk=e.pk).update(is_published=False), id="unpublished"
+        ),
+        pytest.param(
+            lambda e: (
+                type(e)
+                .objects.filter(pk=e.pk)
+                .update(starts_at=timezone.now() - timedelta(minutes=5))
+            ),
+            id="started",
+        ),
+    ],
+)
+def test_the_services_refuse_invites_for_an_event_that_is_closed_and_send_nothing(
+    group, organiser, group_event, closed
+):
+    """The service refuses what the page refuses, whoever calls it (and reads the event
+    again, so an event object loaded before it was cancelled changes nothing)."""
+    member = opted_in(active_member())
+    join_group(group, member)
+    closed(group_event)
+    options = {"group_members": True, "addresses": "friend@example.net"}
+
+    with pytest.raises(services.InvitesClosed) as refused:
+        services.invites_send(event=group_event, sender=organiser, **options)
+    fresh = type(group_event).objects.get(pk=group_event.pk)
+    with pytest.raises(services.InvitesClosed):
+        services.invite_plan(event=fresh, sender=organiser, **options)
+
+    assert "published events that haven't started" in refused.value.message
+    assert not EventInvite.objects.exists() and not EmailDelivery.objects.exists()
+
+
+def test_invites_page_says_why_the_service_refused(client, organiser, group_event):
+    services.event_cancel(event=group_event)
+    client.force_login(organiser)
+
+    response = client.post(
+        invite_url(group_event),
+        {"addresses": "friend@example.net", "action": "send"},
+        follow=True,
+    )
+
+    assert "published events that haven't started" in html.unescape(response.content.decode())
+    assert not EventInvite.objects.exists()
 
 
 def test_choosing_nobody_is_a_clear_error(client, organiser, group_event):

@@ -331,6 +331,20 @@ def test_a_draft_is_published_from_its_page(client, group, organiser):
     assert Event.objects.get(pk=event.pk).is_published
 
 
+def test_a_cancelled_draft_is_never_published_by_the_service_or_its_page(client, group, organiser):
+    event = EventFactory(group=group, is_published=False)
+    services.event_cancel(event=event)
+    client.force_login(organiser)
+
+    with pytest.raises(services.EventError) as refused:
+        services.event_publish(event=event)  # the object still says "not cancelled"
+    response = client.post(tool_url("publish", event))
+
+    assert refused.value.message == "A cancelled event can't be published."
+    assert messages_of(response) == ["A cancelled event can't be published."]
+    assert not Event.objects.get(pk=event.pk).is_published
+
+
 # --- Cancelling, messages, attendees, check-in -------------------------------------------------
 
 

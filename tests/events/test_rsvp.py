@@ -356,7 +356,7 @@ def test_the_database_refuses_two_replies_from_one_member(member):
 
 
 def test_check_in_marks_attended_and_no_show(make_member):
-    event = EventFactory()
+    event = EventFactory(starts_at=timezone.now() + timedelta(hours=1))
     ann, ben = make_member(), make_member()
     a, b = yes(event, ann).rsvp, yes(event, ben).rsvp
 
@@ -368,3 +368,22 @@ def test_check_in_marks_attended_and_no_show(make_member):
     b.refresh_from_db()
     assert (a.attended, a.checked_in_at is not None) == (True, True)
     assert (b.attended, b.checked_in_at) == (None, None)
+
+
+def test_check_in_is_refused_until_three_hours_before_the_start(make_member):
+    """The service keeps the window whoever calls it, not only the check-in page."""
+    event = EventFactory(starts_at=in_days(2))
+    rsvp = yes(event, make_member()).rsvp
+    opens = event.starts_at - timedelta(hours=3)
+
+    with pytest.raises(services.CheckInNotOpen) as refused:
+        services.rsvp_check_in(rsvp=rsvp, attended=True, now=opens - timedelta(seconds=1))
+    rsvp.refresh_from_db()
+    assert "three hours before the start" in refused.value.message
+    assert (rsvp.attended, rsvp.checked_in_at) == (None, None)
+
+    services.rsvp_check_in(rsvp=rsvp, attended=True, now=opens)
+    rsvp.refresh_from_db()
+    assert (rsvp.attended, rsvp.checked_in_at) == (True, opens)
+    assert not services.check_in_is_open(event=event, now=opens - timedelta(seconds=1))
+    assert services.check_in_is_open(event=event, now=opens)

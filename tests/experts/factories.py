@@ -2,9 +2,9 @@ import datetime
 
 import factory
 from django.utils import timezone
-from factory.django import DjangoModelFactory
 
 from experts.models import Credential, Expert, ExpertRequest, ExpertRequestStatusChange, Region
+from tests.factories import ModelFactory
 from tests.members.factories import UserFactory
 
 
@@ -16,7 +16,7 @@ def future_date(days: int = 30) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=days)
 
 
-class ExpertFactory(DjangoModelFactory):
+class ExpertFactory(ModelFactory[Expert]):
     class Meta:
         model = Expert
         skip_postgeneration_save = True
@@ -38,7 +38,7 @@ class ExpertFactory(DjangoModelFactory):
             self.regions.set(extracted)
 
 
-class CredentialFactory(DjangoModelFactory):
+class CredentialFactory(ModelFactory[Credential]):
     class Meta:
         model = Credential
 
@@ -48,7 +48,7 @@ class CredentialFactory(DjangoModelFactory):
     year = 2020
 
 
-class ExpertRequestFactory(DjangoModelFactory):
+class ExpertRequestFactory(ModelFactory[ExpertRequest]):
     """A request row as the service would leave it (without its emails)."""
 
     class Meta:

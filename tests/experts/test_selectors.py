@@ -2,7 +2,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from experts.selectors import featured_experts
+from experts.selectors import expert_list, featured_experts
 from members.models import Interest
 from tests.experts.factories import ExpertFactory, region
 
@@ -40,3 +40,19 @@ def test_the_featured_section_renders_nothing_without_experts():
     html = render_to_string("experts/includes/_featured_experts.html", {"featured_experts": []})
 
     assert html.strip() == ""
+
+
+def test_expert_list_is_the_published_experts_by_interest_and_region():
+    leadership = Interest.objects.get(slug="leadership")
+    ExpertFactory(name="Leads in Wales", interests=[leadership], regions=[region("wales")])
+    ExpertFactory(name="Leads elsewhere", interests=[leadership])
+    ExpertFactory(name="Other subject", regions=[region("wales")])
+    ExpertFactory(name="Unpublished", interests=[leadership], is_published=False)
+
+    def names(experts) -> set[str]:
+        return {e.name for e in experts}
+
+    assert names(expert_list()) == {"Leads in Wales", "Leads elsewhere", "Other subject"}
+    assert names(expert_list(interest=leadership)) == {"Leads in Wales", "Leads elsewhere"}
+    assert names(expert_list(region=region("wales"))) == {"Leads in Wales", "Other subject"}
+    assert names(expert_list(interest=leadership, region=region("wales"))) == {"Leads in Wales"}

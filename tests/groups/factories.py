@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import factory
 from django.utils import timezone
-from factory.django import DjangoModelFactory
 
 from groups.models import Group, GroupMembership, GroupProposal, Post, Thread
 from members.models import Interest
+from tests.factories import ModelFactory
 from tests.members.factories import UserFactory, make_active_member
 
 
-class GroupFactory(DjangoModelFactory):
+class GroupFactory(ModelFactory[Group]):
     class Meta:
         model = Group
         skip_postgeneration_save = True
@@ -54,7 +54,7 @@ def established(user, *, days: int = 30):
     return user
 
 
-class ThreadFactory(DjangoModelFactory):
+class ThreadFactory(ModelFactory[Thread]):
     class Meta:
         model = Thread
 
@@ -63,7 +63,7 @@ class ThreadFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Conversation {n}")
 
 
-class PostFactory(DjangoModelFactory):
+class PostFactory(ModelFactory[Post]):
     class Meta:
         model = Post
 
@@ -78,7 +78,7 @@ def thread_with_opening(group, author, *, title="Hello everyone", body="Nice to 
     return thread
 
 
-class GroupProposalFactory(DjangoModelFactory):
+class GroupProposalFactory(ModelFactory[GroupProposal]):
     class Meta:
         model = GroupProposal
         skip_postgeneration_save = True

@@ -1,13 +1,30 @@
-"""Recommendations: ranked by shared interests in the database, with their reason."""
+"""Recommendations ranked by shared interests in the database, with their reason; the group
+list, a thread's posts and a member's proposals."""
 
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from groups.models import Group
-from groups.selectors import featured_groups, recommended_groups
-from tests.groups.factories import GroupFactory, add_member, interest
+from groups.models import Group, PostReport
+from groups.selectors import (
+    featured_groups,
+    group_listing,
+    is_following,
+    proposals_of,
+    recommended_groups,
+    thread_posts,
+)
+from groups.services import thread_follow
+from tests.groups.factories import (
+    GroupFactory,
+    GroupProposalFactory,
+    PostFactory,
+    add_member,
+    interest,
+    thread_with_opening,
+)
 from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +127,65 @@ def test_featured_groups_prefer_recent_activity_then_size():
     GroupFactory(name="Unpublished", is_published=False)
 
     assert names(featured_groups(limit=3)) == ["Active", "Big", "Small"]
+
+
+# --- The group list and a thread's page: their reads are selectors --------------------------
+
+
+def test_group_listing_filters_pages_marks_joined_and_recommends_on_the_first_page_only():
+    user = person("marketing")
+    joined = GroupFactory(name="Alpha", city="York", interests=[interest("marketing")])
+    GroupFactory(name="Beta", city="Leeds", interests=[interest("marketing")])
+    GroupFactory(name="Gamma", city="York", interests=[interest("sales")])
+    GroupFactory(name="Hidden", city="York", is_published=False)
+    add_member(joined, user)
+
+    everything = group_listing(viewer=user, filters={}, per_page=2)
+    in_york = group_listing(viewer=user, filters={"city": "York"})
+    second = group_listing(viewer=user, filters={}, page_number=2, per_page=2)
+
+    assert names(everything.groups) == ["Alpha", "Beta"]
+    assert [g.joined for g in everything.groups] == [True, False]
+    assert everything.show_recommended and names(everything.recommended) == ["Beta"]
+    assert everything.has_interests
+    assert names(in_york.groups) == ["Alpha", "Gamma"]
+    assert not in_york.show_recommended and in_york.recommended == []
+    assert names(second.groups) == ["Gamma"] and not second.show_recommended
+
+
+def test_group_listing_for_a_visitor_recommends_nothing_and_joins_nothing():
+    GroupFactory(name="Alpha")
+
+    listing = group_listing(viewer=AnonymousUser(), filters={})
+
+    assert names(listing.groups) == ["Alpha"] and not listing.groups[0].joined
+    assert listing.recommended == [] and not listing.has_interests
+
+
+def test_thread_posts_hide_hidden_posts_from_members_and_carry_the_viewers_own_reports():
+    group = GroupFactory()
+    author, reader = add_member(group), add_member(group)
+    thread = thread_with_opening(group, author)
+    shown = PostFactory(thread=thread, body="Shown")
+    PostFactory(thread=thread, body="Hidden", is_hidden=True, hidden_reason="spam")
+    PostReport.objects.create(post=shown, reporter=reader, reason="spam")
+    PostReport.objects.create(post=shown, reporter=author, reason="spam")
+
+    for_member = list(thread_posts(thread=thread, viewer=reader, moderator=False))
+    for_moderator = list(thread_posts(thread=thread, viewer=author, moderator=True))
+
+    assert [p.body for p in for_member] == ["Nice to meet you all.", "Shown"]
+    assert [len(p.my_reports) for p in for_member] == [0, 1]
+    assert for_member[1].my_reports[0].reporter_id == reader.pk
+    assert "Hidden" in [p.body for p in for_moderator]
+    assert not is_following(thread=thread, user=reader)
+    thread_follow(thread=thread, user=reader)
+    assert is_following(thread=thread, user=reader)
+
+
+def test_proposals_of_are_the_members_own():
+    mine, theirs = UserFactory(), UserFactory()
+    GroupProposalFactory(proposer=mine, name="Walkers")
+    GroupProposalFactory(proposer=theirs, name="Runners")
+
+    assert [p.name for p in proposals_of(user=mine)] == ["Walkers"]

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -96,7 +95,8 @@ def test_a_worker_killed_mid_batch_loses_no_recipient_once_the_sweeper_runs(smtp
         finally:
             app.conf.task_always_eager = True
         wait_until(lambda: len(smtp_server.messages) == 2, timeout=30)
-        time.sleep(0.5)  # the worker is now waiting on the third message
+        # The worker is now in the middle of sending the third message.
+        wait_until(lambda: users[2].email in smtp_server.holding, timeout=30)
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     finally:
@@ -151,36 +151,44 @@ def test_an_unsubscribe_during_a_send_waits_for_it_and_nothing_is_sent_after_it_
     smtp_server.holds[reader.email] = hold  # the server sits on the reader's first message
 
     def in_thread(work):
+        done = threading.Event()
+
         def run():
             try:
                 work()
             finally:
                 connection.close()
+                done.set()
 
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
+        threading.Thread(target=run).start()
+        return done
 
-    def mail_locks_held():
+    def mail_locks(*, granted: bool):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM pg_locks JOIN pg_database ON pg_database.oid = database"
-                " WHERE datname = current_database() AND locktype = 'advisory' AND classid = %s",
-                [MAIL_LOCK_NAMESPACE],
+                " WHERE datname = current_database() AND locktype = 'advisory' AND classid = %s"
+                " AND granted = %s",
+                [MAIL_LOCK_NAMESPACE, granted],
             )
             return cursor.fetchone()[0]
 
+    def mail_locks_held():
+        return mail_locks(granted=True)
+
     sender = in_thread(lambda: deliveries_send(delivery_ids=chunk))
     wait_until(lambda: mail_locks_held() == 2)  # both members of the chunk are locked
+    wait_until(lambda: reader.email in smtp_server.holding)  # and the send is in flight
     unsubscribe = in_thread(
         lambda: stream_set(user=reader, stream=Stream.EVENT_REMINDERS, on=False, source="link")
     )
-    time.sleep(0.5)
-    assert unsubscribe.is_alive(), "the unsubscribe must wait for the send in flight"
+    # The unsubscribe queues behind the reader's mail lock: PostgreSQL shows it waiting.
+    wait_until(lambda: mail_locks(granted=False) == 1)
+    assert not unsubscribe.is_set(), "the unsubscribe must wait for the send in flight"
 
     hold.set()
-    sender.join(timeout=20)
-    unsubscribe.join(timeout=20)
+    assert sender.wait(timeout=20)
+    assert unsubscribe.wait(timeout=20)
     # What was checked before the unsubscribe went out; then it committed.
     assert len(smtp_server.to(reader.email)) == 2
     assert mail_locks_held() == 0

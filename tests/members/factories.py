@@ -4,15 +4,15 @@ from datetime import timedelta
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
-from factory.django import DjangoModelFactory
 
 from billing.models import Membership
 from members.models import Interest, Profile, User
+from tests.factories import ModelFactory
 
 PASSWORD = "correct-horse-battery"
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     """A confirmed account with a profile, ready to sign in with `PASSWORD`."""
 
     class Meta:
@@ -33,7 +33,7 @@ class UserFactory(DjangoModelFactory):
             ProfileFactory(user=self)
 
 
-class ProfileFactory(DjangoModelFactory):
+class ProfileFactory(ModelFactory[Profile]):
     class Meta:
         model = Profile
 
