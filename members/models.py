@@ -157,6 +157,14 @@ class Profile(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=~models.Q(handle=""), name="profile_handle_not_empty"),
         ]
+        indexes = [
+            # Listing is an opt-in that most profiles leave off: pages that show listed
+            # members (a group's people, the directory) find them through this small index
+            # instead of reading every profile.
+            models.Index(
+                fields=["user"], condition=models.Q(in_directory=True), name="profile_listed_user"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name} (@{self.handle})"

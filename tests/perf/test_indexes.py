@@ -72,7 +72,14 @@ def _people(rnd: random.Random) -> list[int]:
         User(email=f"bulk{n}@example.org", password="!", date_joined=now) for n in range(PEOPLE)
     )
     Profile.objects.bulk_create(
-        Profile(user=user, display_name=f"Person {n}", handle=f"bulk-{n}", city="Leeds")
+        # Listing is an opt-in: some members take it, most don't.
+        Profile(
+            user=user,
+            display_name=f"Person {n}",
+            handle=f"bulk-{n}",
+            city="Leeds",
+            in_directory=rnd.random() < 0.4,
+        )
         for n, user in enumerate(users)
     )
     Membership.objects.bulk_create(

@@ -57,6 +57,15 @@ ALLOWED: dict[tuple[str, str, str], tuple[int, str]] = {
         "help texts are ours or Django's (password rules as an HTML list), never user "
         "input; Django's own form templates print them unescaped the same way",
     ),
+    (
+        "templates/mfa/email/authenticator_removed_by_staff_subject.txt",
+        "{% autoescape off %}",
+        "autoescape off",
+    ): (
+        1,
+        "an email subject line (plain text, a header) with fixed wording and no variables, "
+        "written the way allauth's own subject templates are",
+    ),
     ("templates/mail/email/base.txt", "{% autoescape off %}", "autoescape off"): (
         1,
         "the plain-text part of our email (text/plain); the one page that shows it, the "
