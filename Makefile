@@ -8,7 +8,7 @@ STAMPS := $(VENV)/.stamps
 export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/mutual
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test bench build provision lint format migrations-check install install-test services clean-db help
+.PHONY: run test bench build provision lint typecheck format migrations-check install install-test services clean-db help
 
 help:
 	@echo "make run    start the site at http://127.0.0.1:8000 on embedded defaults (SQLite, inline tasks, console email)"
