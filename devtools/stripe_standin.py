@@ -9,19 +9,27 @@ each with a small hosted page:
   `checkout.session.completed`); 4000 0000 0000 0002 is declined and nothing is created.
 - Portal: cancel at the end of the period, resume, cancel now, or update the card.
 
-It keeps its state in memory only and listens on 127.0.0.1 unless told otherwise.
+It keeps its state in memory only and listens on 127.0.0.1 unless told otherwise. So that
+the site's memberships still mean something after a restart (the demo members' included),
+`restore` puts back, at start-up, the customers and subscriptions the site's database mirrors,
+with their ids and states (`manage.py stripe_standin` reads them from the database).
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from urllib.parse import quote
 
 from aiohttp import web
-from localstripe import server
+from dateutil.relativedelta import relativedelta
+from localstripe import resources, server
 from localstripe.errors import UserError
 from localstripe.resources import (
     Customer,
@@ -316,8 +324,10 @@ def build_app(
     amount: int,
     currency: str,
     public_url: str = "",
+    known: Iterable[KnownMembership] = (),
 ):
-    """localstripe's app with our routes, a registered webhook and the membership plan."""
+    """localstripe's app with our routes, a registered webhook and the membership plan, and
+    the `known` memberships' customers and subscriptions put back (see `restore`)."""
     if public_url:
         PUBLIC_URL["url"] = public_url.rstrip("/")
     app = server.app
@@ -340,9 +350,14 @@ def build_app(
     app.router.add_post("/portal/{id}", portal_action)
     register_webhook("mutual", webhook_url, webhook_secret, None)
 
+    known = list(known)
+
     async def create_plan(_app):
         # Inside the event loop: creating objects schedules their webhooks.
         ensure_plan(price_id=price_id, amount=amount, currency=currency)
+        restored = restore(known, price_id=price_id)
+        if restored:
+            logger.info("Restored %d customers the site's database knows", restored)
 
     app.on_startup.append(create_plan)
     return app
@@ -365,3 +380,98 @@ def ensure_plan(*, price_id: str, amount: int, currency: str) -> None:
 def reset() -> None:
     """Forget every object (tests call this between runs); the plan must be made again."""
     store.clear()
+
+
+# --- What the site already knows -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KnownMembership:
+    """A membership row as the site's database mirrors it: what `restore` puts back."""
+
+    customer_id: str
+    email: str
+    user_id: int
+    subscription_id: str | None = None
+    status: str = ""
+    current_period_end: datetime | None = None
+    cancel_at_period_end: bool = False
+
+
+class _ChosenId(StripeObject):
+    """Placed after a localstripe class in a subclass's bases, so that class's own
+    `super().__init__()` lands here and the object is stored under the id already chosen
+    (`_chosen_id`) instead of a random one; everything else is localstripe's."""
+
+    def __init__(self):
+        StripeObject.__init__(self, id=self._chosen_id)
+
+
+class _KnownCustomer(Customer, _ChosenId):
+    def __init__(self, chosen_id: str, **data):
+        self._chosen_id = chosen_id
+        super().__init__(**data)
+
+
+class _KnownSubscription(Subscription, _ChosenId):
+    def __init__(self, chosen_id: str, **data):
+        self._chosen_id = chosen_id
+        super().__init__(**data)
+
+
+@contextlib.contextmanager
+def _no_webhooks():
+    """localstripe announces every object it makes; putting back what the site already
+    knows must not tell the site anything (it would only re-sync to the same state)."""
+    original = resources.schedule_webhook
+    resources.schedule_webhook = lambda event: None
+    try:
+        yield
+    finally:
+        resources.schedule_webhook = original
+
+
+def restore(known: Iterable[KnownMembership], *, price_id: str) -> int:
+    """Put back each membership's customer (with a paying card) and subscription, under the
+    ids the site stored, in the state it mirrors: its status, whether it cancels at the end
+    of the period, and (as closely as a monthly plan allows) its period end. Sends no
+    webhooks; a customer already here is left alone. Returns how many were put back."""
+    restored = 0
+    with _no_webhooks():
+        for membership in known:
+            try:
+                Customer._api_retrieve(membership.customer_id)
+                continue
+            except UserError:
+                pass
+            _KnownCustomer(
+                membership.customer_id,
+                email=membership.email,
+                metadata={"user_id": str(membership.user_id)},
+            )
+            _attach_card(membership.customer_id, PAYING_CARD)
+            if membership.subscription_id:
+                _restore_subscription(membership, price_id=price_id)
+            restored += 1
+    return restored
+
+
+def _restore_subscription(membership: KnownMembership, *, price_id: str) -> None:
+    started = None
+    if membership.current_period_end is not None:
+        # localstripe's period is a month from the start date, counted in local time: start
+        # a month before the end, counted the same way.
+        end = datetime.fromtimestamp(membership.current_period_end.timestamp())  # noqa: DTZ006
+        started = int((end - relativedelta(months=1)).timestamp())
+    subscription = _KnownSubscription(
+        membership.subscription_id,
+        customer=membership.customer_id,
+        items=[{"plan": price_id}],
+        metadata={"user_id": str(membership.user_id)},
+        backdate_start_date=started,
+    )
+    subscription.cancel_at_period_end = membership.cancel_at_period_end
+    if membership.status == "canceled":
+        Subscription._api_delete(subscription.id)
+    elif membership.status and membership.status != subscription.status:
+        subscription.status = membership.status
