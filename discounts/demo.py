@@ -1,4 +1,5 @@
-"""Demo partners and offers for `seed_demo`: this month's and next month's, idempotent."""
+"""Demo partners and offers for `seed_demo`: this month's and next month's, idempotent; and
+codes the demo members have already claimed (`seed_redemptions`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from datetime import date
 from django.db import transaction
 
 from discounts.models import Code, Offer, Partner, end_of_next_month, site_today
-from members.models import Interest
+from discounts.services import RedemptionError, offer_redeem, partner_code_use
+from members.models import Interest, User
 
 POOL_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -276,3 +278,38 @@ def _pool(prefix: str, size: int, rng: random.Random) -> list[str]:
     while len(codes) < size:
         codes.add(f"{prefix}-" + "".join(rng.choice(POOL_ALPHABET) for _ in range(6)))
     return sorted(codes)
+
+
+HOME_MEMBER = 1  # the README's first demo account: two codes, one used at the till
+CLAIMING = range(2, 21)  # demo members who have claimed one code each
+
+
+def seed_redemptions(*, stdout) -> int:
+    """Codes claimed by demo members through the members' own service (`offer_redeem`, so
+    every counter and pool agrees), from this month's offers; member000001's first code is
+    already used at the partner's till. Idempotent: a member's existing code is given back,
+    not another. Members who aren't paying members get nothing. Returns how many are new."""
+    offers = list(Offer.objects.current().select_related("partner").order_by("slug"))
+    if not offers:
+        return 0
+    numbers = [HOME_MEMBER, *CLAIMING]
+    users = {
+        int(user.email[6:12]): user
+        for user in User.objects.filter(email__in=[f"member{n:06d}@example.com" for n in numbers])
+    }
+    claims = [(HOME_MEMBER, offers[0]), (HOME_MEMBER, offers[1 % len(offers)])]
+    claims += [(n, offers[n % len(offers)]) for n in CLAIMING]
+    made = 0
+    for index, (number, offer) in enumerate(claims):
+        if number not in users:
+            continue
+        try:
+            redemption, created = offer_redeem(offer=offer, member=users[number])
+        except RedemptionError:
+            continue  # lapsed, never joined, or the offer's codes are all claimed
+        made += created
+        if index == 0 and created and redemption.code_id:
+            partner_code_use(partner=offer.partner, code=redemption.code_text)
+    if made:
+        stdout.write(f"Discounts: {made} codes claimed by demo members.")
+    return made

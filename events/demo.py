@@ -1,10 +1,12 @@
 """Demo events for `seed_demo`: past and upcoming, across the demo groups and network-wide.
 
 Speakers come from the published demo experts and replies from the demo members
-(member000001@example.com …). Event number 2 (upcoming) is full, with a waitlist, so the
-waitlist can be tried at once. Idempotent: an event whose slug exists is
-left alone (slugs come from the event's number, never from the random generator). Events,
-interests, speakers and replies are inserted in bulk, with the counters set to match.
+(member000001@example.com …). A demo group's events happen where and when the group says it
+meets (its row in groups/demo.py: venue, weekday, time); the network-wide ones cycle through
+`KINDS` and `TOWNS`. Event number 2 (upcoming) is full, with a waitlist, so the waitlist can
+be tried at once. Idempotent: an event whose slug exists is left alone (slugs come from the
+event's number and title, never from the random generator). Events, interests, speakers and
+replies are inserted in bulk, with the counters set to match.
 
 With `rsvps` (the benchmark's large dataset), each event gets about `rsvps / count` replies
 from all the demo members, with places to match: some events fill up and have a waitlist.
@@ -13,6 +15,7 @@ from all the demo members, with places to match: some events fill up and have a 
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,7 +25,8 @@ from django.utils.text import slugify
 
 from events.models import RSVP, Event, EventSpeaker
 from experts.models import Expert
-from groups.models import Group
+from groups import demo as groups_demo
+from groups.models import Group, GroupMembership
 from members.models import Interest, User
 
 BATCH = 500
@@ -115,14 +119,20 @@ def seed(
     stdout,
     pool_size: int | None = MEMBER_POOL,
     rsvps: int | None = None,
+    cast: bool = False,
+    exclude: Collection[int] = (),
 ) -> int:
     """Create up to `count` demo events (skipping existing slugs); returns how many are new.
 
-    Replies come from the first `pool_size` demo members (all of them when None): a dozen or
-    so an event, or about `rsvps / count` when `rsvps` is given.
+    Replies come from the first `pool_size` demo members (all of them when None) but not
+    those in `exclude` (ids): a dozen or so an event, or about `rsvps / count` when `rsvps`
+    is given. With `cast`, each group's organisers and member000001 say yes to its events,
+    and member000001 waits first in line for the full one.
     """
     groups = list(Group.objects.published().order_by("pk"))
-    wanted = [_plan(n, groups) for n in range(count)]
+    meetings = groups_demo.by_slug(len(groups))
+    wanted = [_plan(n, groups, meetings) for n in range(count)]
+    _on_meeting_days(wanted, timezone.localdate())
     existing = set(
         Event.objects.filter(slug__in=[w["slug"] for w in wanted]).values_list("slug", flat=True)
     )
@@ -138,7 +148,12 @@ def seed(
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    pool = list(members if pool_size is None else members[:pool_size])
+    excluded = set(exclude)
+    pool = [
+        pk for pk in (members if pool_size is None else members[:pool_size]) if pk not in excluded
+    ]
+    if cast and pool:
+        _cast_replies(missing, set(pool))
     average = max(round(rsvps / count), 1) if rsvps is not None and count else None
     for start in range(0, len(missing), BATCH):
         _seed_batch(missing[start : start + BATCH], interests, experts, pool, rng, average)
@@ -147,31 +162,103 @@ def seed(
     return len(missing)
 
 
-def _plan(n: int, groups: list[Group]) -> dict:
-    kind = KINDS[n % len(KINDS)]
+def _cast_replies(plans: list[dict], pool: set[int]) -> None:
+    """Who replies first (`going`) and who waits first in line (`waiting`), by plan."""
+    home = (
+        User.objects.filter(email=f"member{groups_demo.HOME_MEMBER:06d}@example.com")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    home = home if home in pool else None
+    group_ids = {plan["group"].pk for plan in plans if plan["group"] is not None}
+    organisers: dict[int, list[int]] = {}
+    home_groups = set()
+    for group_id, user_id, role in GroupMembership.objects.filter(
+        group_id__in=group_ids
+    ).values_list("group_id", "user_id", "role"):
+        if role == GroupMembership.Role.ORGANISER and user_id in pool:
+            organisers.setdefault(group_id, []).append(user_id)
+        if user_id == home:
+            home_groups.add(group_id)
+    for plan in plans:
+        group_id = plan["group"].pk if plan["group"] is not None else None
+        plan["going"] = sorted(organisers.get(group_id, []))
+        if plan["full"] and home is not None:
+            plan["waiting"] = [home]
+        elif group_id in home_groups and home not in plan["going"]:
+            plan["going"].append(home)
+
+
+def _plan(n: int, groups: list[Group], meetings: dict[str, groups_demo.DemoGroup]) -> dict:
     # Every fourth event is network-wide; the rest belong to the demo groups in turn.
-    group = groups[n % len(groups)] if groups and n % 4 != 3 else None
-    if group is not None and group.city:
-        town, address = group.city, next((a for t, a in TOWNS if t == group.city), "")
-        address = address or f"High Street, {group.city}"
-    else:
-        town, address = TOWNS[n % len(TOWNS)]
-    title = f"{kind.title} ({town})" if group is None else kind.title
+    network_wide = n % 4 == 3
+    group = groups[(n - (n + 1) // 4) % len(groups)] if groups and not network_wide else None
+    demo_group = meetings.get(group.slug) if group is not None else None
     # A third in the past (for histories and check-in records), the rest spread over 10 weeks.
-    days = -(3 + (n * 5) % 60) if n % 3 == 2 else 1 + (n * 4) % 70
-    slug = f"{slugify(kind.title)[:70]}-{slugify(town)}-{n + 1}"
+    days = -(3 + (n * 7) % 60) if n % 3 == 2 else 1 + (n * 4) % 70
+    if demo_group is not None:  # where and when the group says it meets
+        meeting = demo_group.meeting
+        plan = {
+            "base_title": meeting.event_title,
+            "title": meeting.event_title,
+            "description": meeting.event_description,
+            "venue": meeting.venue[:1].upper() + meeting.venue[1:],
+            "address": meeting.street,
+            "town": demo_group.city,
+            "weekday": meeting.weekday,
+            "hour": meeting.hour,
+            "minute": meeting.minute,
+            "minutes": meeting.minutes,
+            "interests": demo_group.interests,
+        }
+    else:
+        # Network-wide events take the kinds and towns in turn, apart from each other.
+        kind = KINDS[(n // 4 if network_wide else n) % len(KINDS)]
+        if group is not None and group.city:
+            town, address = group.city, next((a for t, a in TOWNS if t == group.city), "")
+            address = address or f"High Street, {group.city}"
+        else:
+            town, address = TOWNS[(5 * (n // 4) + 1) % len(TOWNS)]
+        plan = {
+            "base_title": kind.title,
+            "title": f"{kind.title} ({town})" if group is None else kind.title,
+            "description": kind.description,
+            "venue": kind.venue,
+            "address": address,
+            "town": town,
+            "weekday": None,
+            "hour": kind.hour,
+            "minute": 30 if kind.hour < 12 else 0,
+            "minutes": kind.minutes,
+            "interests": kind.interests,
+        }
+    slug = f"{slugify(plan['base_title'])[:70]}-{slugify(plan['town'])}-{n + 1}"
     full = n == FULL_EVENT_NUMBER
-    return {
+    return plan | {
         "n": n,
-        "kind": kind,
         "group": group,
-        "town": town,
-        "address": address,
-        "title": title,
         "days": days,
         "full": full,
         "slug": f"demo-full-{slug}" if full else slug,
+        "going": [],
+        "waiting": [],
     }
+
+
+def _on_meeting_days(plans: list[dict], today) -> None:
+    """Move each demo group's events to its meeting day (`weekday`), away from today (past
+    events further back, upcoming ones further on), a week apart if two would share a day."""
+    taken = set()
+    for plan in plans:
+        weekday, days = plan["weekday"], plan["days"]
+        if weekday is None:
+            continue
+        current = (today + timedelta(days=days)).weekday()
+        days += -((current - weekday) % 7) if days < 0 else (weekday - current) % 7
+        while (plan["group"].pk, days) in taken:
+            days += -7 if days < 0 else 7
+        taken.add((plan["group"].pk, days))
+        plan["days"] = days
 
 
 @transaction.atomic
@@ -180,9 +267,8 @@ def _seed_batch(batch, interests, experts, pool, rng: random.Random, average=Non
     events: list[Event] = []
     plans = []
     for plan in batch:
-        kind = plan["kind"]
         start = (now + timedelta(days=plan["days"])).replace(
-            hour=kind.hour, minute=30 if kind.hour < 12 else 0, second=0, microsecond=0
+            hour=plan["hour"], minute=plan["minute"], second=0, microsecond=0
         )
         if plan["full"]:
             capacity = FULL_EVENT_CAPACITY
@@ -193,12 +279,12 @@ def _seed_batch(batch, interests, experts, pool, rng: random.Random, average=Non
         event = Event(
             title=plan["title"],
             slug=plan["slug"],
-            description=kind.description,
+            description=plan["description"],
             group=plan["group"],
             starts_at=start,
-            ends_at=start + timedelta(minutes=kind.minutes),
+            ends_at=start + timedelta(minutes=plan["minutes"]),
             rsvp_deadline=start - timedelta(hours=2) if plan["n"] % 2 else None,
-            venue_name=kind.venue,
+            venue_name=plan["venue"],
             venue_address=plan["address"],
             city=plan["town"],
             online_url="https://meet.example.com/mutual-demo" if plan["n"] % 5 == 4 else "",
@@ -223,7 +309,7 @@ def _seed_batch(batch, interests, experts, pool, rng: random.Random, average=Non
     for event, plan in zip(created, plans, strict=True):
         links.extend(
             through(event_id=event.pk, interest_id=interests[name])
-            for name in plan["kind"].interests
+            for name in plan["interests"]
             if name in interests
         )
         if experts and plan["n"] % 3 == 0:
@@ -297,6 +383,11 @@ def _replies(event: Event, plan: dict, pool: list[int], rng: random.Random, now)
         limit = event.capacity or 25
         going_count, waiting_count = rng.randint(limit // 3, max(limit // 3, limit - 2)), 0
     people = rng.sample(pool, k=min(len(pool), going_count + waiting_count + 3))
+    if plan["going"] or plan["waiting"]:  # the cast's replies first (see `_cast_replies`)
+        first = [pk for pk in plan["going"] if pk not in plan["waiting"]]
+        rest = [pk for pk in people if pk not in first and pk not in plan["waiting"]]
+        ordered = first + rest
+        people = ordered[:going_count] + plan["waiting"] + ordered[going_count:]
     replied_at = min(now, event.starts_at) - timedelta(days=10)
     rows, taken = [], 0
     for member_id in people[:going_count]:

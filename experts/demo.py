@@ -1,19 +1,23 @@
 """Demo experts for `seed_demo`: made-up people with credible, made-up credentials.
 
 The first eight are written by hand; any beyond that are put together from parts. Idempotent:
-an expert whose slug exists is left alone. Everything is inserted in bulk.
+an expert whose slug exists is left alone. Everything is inserted in bulk. `seed_requests`
+adds demo members' requests for experts, one in each state, with their histories.
 """
 
+import datetime
 import importlib
 import random
 from dataclasses import dataclass, field
 
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from experts.models import Credential, Expert, Region
-from members.models import Interest
+from experts.models import Credential, Expert, ExpertRequest, ExpertRequestStatusChange, Region
+from members.models import Interest, User
 
 BATCH = 500
 
@@ -302,3 +306,156 @@ def seed(*, count: int, rng: random.Random, stdout) -> int:
             Credential.objects.bulk_create(credentials)
     stdout.write(f"Experts: {len(missing)} added, with their credentials.")
     return len(missing)
+
+
+Status = ExpertRequest.Status
+
+
+@dataclass(frozen=True)
+class DemoRequest:
+    member: int  # demo member number
+    expert: str  # slug
+    event_name: str
+    weeks_ahead: int
+    town: str
+    audience: int
+    topic: str
+    message: str
+    path: tuple[str, ...]  # the statuses it went through after "new"
+    days_ago: int = 10
+
+
+REQUESTS = [
+    DemoRequest(
+        1,
+        "priya-raman",
+        "Leeds Marketing Breakfast: spring special",
+        7,
+        "Leeds",
+        30,
+        "Packaging that sells itself",
+        "We'd love Priya to lead a breakfast session on packaging and websites for small "
+        "food businesses. Most of us sell at markets and online.",
+        (),
+        days_ago=2,
+    ),
+    DemoRequest(
+        1,
+        "dr-helen-okafor",
+        "Manchester Freelancers' Lunch: leading when it's just you",
+        10,
+        "Manchester",
+        20,
+        "Leading without a team",
+        "Many of us work alone but lead projects with other freelancers. We'd be grateful "
+        "for Helen's take on leading quietly when you're nobody's boss.",
+        (Status.IN_DISCUSSION, Status.ACCEPTED),
+        days_ago=25,
+    ),
+    DemoRequest(
+        2,
+        "gareth-pryce",
+        "Leeds Marketing Breakfast: cash flow morning",
+        6,
+        "Leeds",
+        25,
+        "Cash flow in the first three years",
+        "A frank hour on cash flow and first hires for owners in their first few years, "
+        "with plenty of time for questions.",
+        (Status.IN_DISCUSSION,),
+        days_ago=8,
+    ),
+    DemoRequest(
+        6,
+        "tom-achebe-walsh",
+        "Cardiff Runners in Business: pacing the year",
+        5,
+        "Cardiff",
+        15,
+        "Pacing yourself for the long run",
+        "Our running group would love a walk-and-talk session on resilience after our Saturday 5k.",
+        (Status.DECLINED,),
+        days_ago=40,
+    ),
+    DemoRequest(
+        8,
+        "dr-callum-baird",
+        "Edinburgh Leaders' Book Club: The Rested Founder",
+        8,
+        "Edinburgh",
+        18,
+        "Sleep for founders",
+        "We're reading The Rested Founder next month and it would be wonderful to have the "
+        "author join the discussion.",
+        (Status.WITHDRAWN,),
+        days_ago=15,
+    ),
+]
+
+
+@transaction.atomic
+def seed_requests(*, stdout) -> int:
+    """The demo requests (`REQUESTS`) whose member and expert are there, each with the
+    history of how it got to its state (staff moves by the demo staff login, if any).
+    Idempotent by member, expert and event name; returns how many are new."""
+    experts = dict(
+        Expert.objects.filter(slug__in={r.expert for r in REQUESTS}).values_list("slug", "pk")
+    )
+    members = {
+        int(email[6:12]): pk
+        for pk, email in User.objects.filter(
+            email__in=[f"member{r.member:06d}@example.com" for r in REQUESTS]
+        ).values_list("pk", "email")
+    }
+    staff = User.objects.filter(email=settings.DEMO_ADMIN_EMAIL).values_list("pk", flat=True)
+    staff_id = staff.first()
+    existing = set(
+        ExpertRequest.objects.filter(member__in=members.values()).values_list(
+            "member", "expert", "event_name"
+        )
+    )
+    now = timezone.now()
+    made = 0
+    for demo in REQUESTS:
+        member, expert = members.get(demo.member), experts.get(demo.expert)
+        if member is None or expert is None or (member, expert, demo.event_name) in existing:
+            continue
+        asked = now - datetime.timedelta(days=demo.days_ago)
+        request = ExpertRequest.objects.create(
+            member_id=member,
+            expert_id=expert,
+            event_name=demo.event_name,
+            event_date=(now + datetime.timedelta(weeks=demo.weeks_ahead)).date(),
+            town=demo.town,
+            audience=demo.audience,
+            topic=demo.topic,
+            message=demo.message,
+            status=demo.path[-1] if demo.path else Status.NEW,
+        )
+        changes = [
+            ExpertRequestStatusChange(
+                request=request, to_status=Status.NEW, changed_by_id=member, at=asked
+            )
+        ]
+        previous = Status.NEW
+        for step, status in enumerate(demo.path, 1):
+            by = member if status == Status.WITHDRAWN else staff_id
+            changes.append(
+                ExpertRequestStatusChange(
+                    request=request,
+                    from_status=previous,
+                    to_status=status,
+                    changed_by_id=by,
+                    at=asked + datetime.timedelta(days=2 * step),
+                )
+            )
+            previous = status
+        ExpertRequestStatusChange.objects.bulk_create(changes)
+        # Asked some days ago (the timestamps are set on insert): the list shows when.
+        ExpertRequest.objects.filter(pk=request.pk).update(
+            created_at=asked, updated_at=changes[-1].at
+        )
+        made += 1
+    if made:
+        stdout.write(f"Experts: {made} requests from demo members.")
+    return made

@@ -1,6 +1,13 @@
 """Realistic, idempotent demo data: each app contributes its own part (its `demo.py`), and
 this command, at the top of the house, runs them in order (members, their memberships,
-groups, offers, experts, events).
+groups, offers, experts, events, then what members have done: introductions, claimed codes,
+expert requests, digest opt-ins).
+
+The small demo (`make run`) has a cast, the same on every run, so each standing and role can
+be tried by signing in as the right demo member (the README's "Demo accounts" table): most
+are paying members, whose memberships carry Stripe ids the offline stand-in puts back when
+it starts; a few have lapsed or never joined, and are left out of groups and events; each
+group has organisers among the members; member000001 has an introduction waiting.
 
 Small by default; `--members 100000` finishes in minutes because every table is filled with
 `bulk_create` in batches and the one demo password is hashed once. Running it again adds only
@@ -22,6 +29,7 @@ from discounts import demo as discounts_demo
 from events import demo as events_demo
 from experts import demo as experts_demo
 from groups import demo as groups_demo
+from mail import demo as mail_demo
 from members import demo as members_demo
 from members.models import Interest, Profile
 
@@ -38,7 +46,7 @@ SCALES = {
         "rsvps": None,
         "discounts": 8,
         "experts": 8,
-        "paying": 0.0,
+        "paying": 1.0,  # everyone but the cast's lapsed and never-joined members
     },
     "large": {
         "members": 100_000,
@@ -76,7 +84,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--paying",
             type=float,
-            help="Share of the demo members (0 to 1) given an active membership (default 0).",
+            help="Share of the demo members (0 to 1) given an active membership (default: "
+            "all but the demo's lapsed and never-joined members; 0.9 with --scale large).",
         )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed (repeatable).")
 
@@ -88,10 +97,11 @@ class Command(BaseCommand):
         if settings.DEBUG:
             members_demo.ensure_demo_admin(stdout=self.stdout)
         created = members_demo.seed(options["members"], rng)
-        paying = billing_demo.seed(options["paying"])
-        # Spread mode (`--rsvps`): groups and replies draw on every demo member.
+        # Spread mode (`--rsvps`, the benchmark's): a share pays, and groups and replies draw
+        # on every demo member. Otherwise the demo's cast (billing.demo.CAST) stands.
         spread = options["rsvps"] is not None
         if spread:
+            paying = billing_demo.seed(options["paying"])
             groups_demo.seed(
                 count=options["groups"],
                 rng=rng,
@@ -100,7 +110,15 @@ class Command(BaseCommand):
                 sizes=groups_demo.sizes_for(options["members"], options["groups"]),
             )
         else:
-            groups_demo.seed(count=options["groups"], rng=rng, stdout=self.stdout)
+            paying = billing_demo.seed_cast(share=options["paying"])
+            outsiders = billing_demo.without_access()
+            groups_demo.seed(
+                count=options["groups"],
+                rng=rng,
+                stdout=self.stdout,
+                cast=True,
+                exclude=outsiders,
+            )
         discounts_demo.seed(count=options["discounts"], rng=rng, stdout=self.stdout)
         experts_demo.seed(count=options["experts"], rng=rng, stdout=self.stdout)
         if spread:
@@ -112,12 +130,22 @@ class Command(BaseCommand):
                 rsvps=options["rsvps"],
             )
         else:
-            events_demo.seed(count=options["events"], rng=rng, stdout=self.stdout)
+            events_demo.seed(
+                count=options["events"],
+                rng=rng,
+                stdout=self.stdout,
+                cast=True,
+                exclude=outsiders,
+            )
+            members_demo.seed_intros()
+            discounts_demo.seed_redemptions(stdout=self.stdout)
+            experts_demo.seed_requests(stdout=self.stdout)
+            mail_demo.seed_digest_optins(members=options["members"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new members "
                 f"({Profile.objects.count()} profiles, {Interest.objects.count()} interests"
-                + (f", {paying} new paying members" if paying else "")
+                + (f", {paying} new memberships" if paying else "")
                 + ")."
             )
         )
