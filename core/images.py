@@ -1,5 +1,6 @@
-"""One check for every uploaded image (expert photos, partner logos): bytes, pixels, a real
-decode, and a fresh copy that keeps the pixels and drops everything else.
+"""One check for every uploaded image (members' and experts' photos, partners' logos, covers):
+bytes, pixels, a real decode, and a fresh copy that keeps the pixels and drops everything else;
+then the few fixed sizes that pages show (see "Renditions" below).
 
 A small file can hold a huge picture (a 140 KB PNG of 12000 by 12000 pixels takes 430 MB to
 decode), so the size in pixels is read from the header and refused before anything is
@@ -13,15 +14,24 @@ the orientation lived in the metadata that goes.
 from __future__ import annotations
 
 import io
+import logging
+import posixpath
+import secrets
 import warnings
+from dataclasses import dataclass
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db.models.fields.files import FieldFile
+from django.core.files.storage import Storage
+from django.db import models
+from django.db.models.fields.files import FieldFile, ImageFieldFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
 
 FORMATS = ("JPEG", "PNG", "WEBP")
 FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
@@ -132,3 +142,232 @@ def _wrong_type(what: str, kind: str | None) -> ValidationError:
         % {"what": what, "kind": FORMAT_NAMES.get(kind, kind) or _("not an image we can read")},
         code="image_type",
     )
+
+
+# --- Renditions: the few fixed sizes pages show ----------------------------------------------
+#
+# Pages never show an original (up to 4000 pixels a side and a few megabytes): each image field
+# keeps a handful of fixed sizes beside it, made once when the original is saved and written
+# through the field's storage, so they work unchanged on any storage backend. Their names
+# follow from the original's, so a page builds their addresses without asking the storage
+# whether they exist. `renditions_backfill` makes them for files saved before a field had them.
+
+RENDITION_FORMAT = "WEBP"
+RENDITION_OPTIONS = {"quality": 82, "method": 4}
+RENDITIONS_FOLDER = "renditions"  # beside the originals; no upload ever lands in it
+
+
+@dataclass(frozen=True)
+class Renditions:
+    """The sizes an image field keeps, smallest first, all of one shape.
+
+    `fit` is "crop" (fill the shape, trimming the edges: photos, covers) or "pad" (the whole
+    image inside the shape, on a transparent or white margin: logos). `src` is the index of
+    the size a page names in `src` (browsers choose from `srcset`, by the page's `sizes`).
+    """
+
+    sizes: tuple[tuple[int, int], ...]
+    fit: str = "crop"
+    src: int = 0
+
+    def __post_init__(self) -> None:
+        if self.fit not in ("crop", "pad"):
+            raise ValueError(f"fit must be 'crop' or 'pad', not {self.fit!r}")
+        ratios = {round(width / height, 3) for width, height in self.sizes}
+        if len(ratios) != 1:
+            raise ValueError("All the sizes of one field must have the same shape.")
+
+
+# Members' and experts' photos: square, cropped to the middle.
+PHOTO_RENDITIONS = Renditions(sizes=((64, 64), (160, 160), (320, 320)), fit="crop", src=1)
+# Partners' logos: square, the whole logo on a transparent (or white) margin.
+LOGO_RENDITIONS = Renditions(sizes=((64, 64), (128, 128), (256, 256)), fit="pad", src=1)
+# Groups' and events' covers: two by one, cropped to the middle.
+COVER_RENDITIONS = Renditions(sizes=((480, 240), (960, 480), (1600, 800)), fit="crop", src=1)
+
+
+def rendition_name(name: str, size: tuple[int, int]) -> str:
+    """Where the rendition of size `size` of the file `name` is kept."""
+    folder, filename = posixpath.split(name)
+    width, height = size
+    return posixpath.join(folder, RENDITIONS_FOLDER, f"{filename}.{width}x{height}.webp")
+
+
+def render(data: bytes, renditions: Renditions) -> dict[tuple[int, int], bytes]:
+    """Each size of `renditions` made from the image `data` (already checked by
+    `clean_image`), encoded as WebP."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+    alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    image = image.convert("RGBA" if alpha else "RGB")
+    made = {}
+    for size in renditions.sizes:
+        if renditions.fit == "crop":
+            resized = ImageOps.fit(image, size, method=Image.Resampling.LANCZOS)
+        else:
+            margin = (255, 255, 255, 0) if alpha else (255, 255, 255)
+            resized = ImageOps.pad(image, size, method=Image.Resampling.LANCZOS, color=margin)
+        out = io.BytesIO()
+        resized.save(out, format=RENDITION_FORMAT, **RENDITION_OPTIONS)
+        made[size] = out.getvalue()
+    return made
+
+
+def renditions_save(storage: Storage, name: str, renditions: Renditions) -> list[str]:
+    """Make and store every rendition of the stored file `name`; returns their names.
+
+    A rendition already stored under the same name (an earlier run) is replaced.
+    """
+    with storage.open(name, "rb") as original:
+        data = original.read()
+    saved = []
+    for size, content in render(data, renditions).items():
+        target = rendition_name(name, size)
+        if storage.exists(target):
+            storage.delete(target)
+        stored = storage.save(target, ContentFile(content))
+        if stored != target:  # pragma: no cover - a storage that renames on its own
+            storage.delete(stored)
+            raise RuntimeError(f"The storage kept {target!r} as {stored!r}.")
+        saved.append(stored)
+    return saved
+
+
+def image_files_delete(storage: Storage, name: str, renditions: Renditions) -> None:
+    """Delete the stored file `name` and its renditions (those missing are no error)."""
+    for size in renditions.sizes:
+        storage.delete(rendition_name(name, size))
+    storage.delete(name)
+
+
+def renditions_backfill(queryset, field_name: str, *, renditions: Renditions) -> int:
+    """Make the renditions that are missing for the files of `field_name` in `queryset`
+    (which may be a migration's historical model); returns how many files got them.
+
+    For images saved before their field kept renditions, or after its sizes change. It asks
+    the storage about each file, so it belongs in a migration or a command, never a page.
+    """
+    storage = queryset.model._meta.get_field(field_name).storage
+    names = (
+        queryset.exclude(**{field_name: ""})
+        .exclude(**{f"{field_name}__isnull": True})
+        .order_by("pk")
+        .values_list(field_name, flat=True)
+    )
+    done = 0
+    for name in names.iterator():
+        if not storage.exists(name):
+            logger.warning("%s: %s is not in storage; no renditions made.", field_name, name)
+            continue
+        if all(storage.exists(rendition_name(name, size)) for size in renditions.sizes):
+            continue
+        try:
+            renditions_save(storage, name, renditions)
+        except (OSError, ValueError, SyntaxError):
+            logger.exception("%s: could not make the renditions of %s.", field_name, name)
+            continue
+        done += 1
+    return done
+
+
+class RenditionFieldFile(ImageFieldFile):
+    """An image file that also knows its renditions: `src`, `srcset`, `width`, `height`."""
+
+    field: RenditionImageField
+
+    def save(self, name, content, save=True) -> None:
+        super().save(name, content, save=False)
+        renditions_save(self.storage, self.name, self.field.renditions)
+        if save:
+            self.instance.save()
+
+    save.alters_data = True
+
+    def delete(self, save=True) -> None:
+        if self.name:
+            for size in self.field.renditions.sizes:
+                self.storage.delete(rendition_name(self.name, size))
+        super().delete(save=save)
+
+    delete.alters_data = True
+
+    # What templates read: addresses built from the name, never a look-up in the storage.
+
+    @property
+    def _src_size(self) -> tuple[int, int]:
+        return self.field.renditions.sizes[self.field.renditions.src]
+
+    @property
+    def src(self) -> str:
+        return self.storage.url(rendition_name(self.name, self._src_size))
+
+    @property
+    def srcset(self) -> str:
+        return ", ".join(
+            f"{self.storage.url(rendition_name(self.name, size))} {size[0]}w"
+            for size in self.field.renditions.sizes
+        )
+
+    @property
+    def src_width(self) -> int:
+        return self._src_size[0]
+
+    @property
+    def src_height(self) -> int:
+        return self._src_size[1]
+
+
+class RenditionImageField(models.ImageField):
+    """An ImageField that keeps `renditions` of each image beside it, and deletes them with it.
+
+    The renditions are files, not columns: migrations see a plain ImageField, so changing the
+    sizes needs no migration (run `renditions_backfill` for the files already stored). Its
+    form field leaves the checking to the field's validators (`ImageValidator`), whose
+    messages name the problem, instead of Django's one message for any image it can't open.
+    """
+
+    attr_class = RenditionFieldFile
+
+    def __init__(self, *args, renditions: Renditions, **kwargs):
+        self.renditions = renditions
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ImageField", args, kwargs
+
+    def clone(self):
+        _name, _path, args, kwargs = self.deconstruct()
+        return self.__class__(*args, renditions=self.renditions, **kwargs)
+
+    def formfield(self, **kwargs):
+        return models.FileField.formfield(
+            self,
+            **{
+                "form_class": forms.FileField,
+                "widget": forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+                **kwargs,
+            },
+        )
+
+
+ACCEPT = "image/jpeg,image/png,image/webp"
+
+
+@deconstructible
+class RandomName:
+    """`upload_to` that keeps the folder and the file's extension and names it at random: a
+    member's file name never reaches the site, and addresses can't be guessed."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, RandomName) and self.folder == other.folder
+
+    def __call__(self, instance, filename: str) -> str:
+        extension = posixpath.splitext(filename)[1].lower()[:5]
+        return posixpath.join(self.folder, f"{secrets.token_urlsafe(12)}{extension}")

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.images import ImageValidator
+from core.images import LOGO_RENDITIONS, ImageValidator, RenditionImageField
 from core.models import TimeStampedModel
 from members.models import Interest
 
@@ -61,10 +61,11 @@ class Partner(TimeStampedModel):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     website = models.URLField(_("website"), max_length=200, blank=True)
-    logo = models.ImageField(
+    logo = RenditionImageField(
         _("logo"),
         upload_to="discounts/partners/",
         blank=True,
+        renditions=LOGO_RENDITIONS,
         validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"]), validate_logo],
         help_text=_("PNG, JPEG or WebP, up to 1 MB. Shown on a white background."),
     )

@@ -79,7 +79,7 @@ class EventAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "group", "description", "interests"]}),
+        (None, {"fields": ["title", "slug", "group", "description", "cover", "interests"]}),
         (_("When"), {"fields": ["starts_at", "ends_at", "rsvp_deadline"]}),
         (_("Where"), {"fields": ["venue_name", "venue_address", "city", "online_url"]}),
         (_("Places"), {"fields": ["capacity", "guests_allowed", "confirmed_places"]}),

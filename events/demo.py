@@ -439,3 +439,87 @@ def _replies(event: Event, plan: dict, pool: list[int], rng: random.Random, now)
     event.confirmed_places = taken
     event.waitlist_tickets_issued = len(waiting)
     return rows
+
+
+# --- Demo images (for `make run`; not called by the benchmark's large dataset) ------------------
+
+DEMO_COVERS = 16  # groups and events each: enough for the first pages, cheap to draw
+COVER_PALETTES = [
+    ((15, 95, 92), (230, 242, 239), (168, 70, 31)),
+    ((11, 74, 71), (247, 243, 236), (194, 87, 31)),
+    ((31, 42, 46), (239, 232, 220), (15, 95, 92)),
+    ((168, 70, 31), (251, 238, 230), (15, 95, 92)),
+    ((8, 56, 54), (185, 216, 210), (247, 243, 236)),
+]
+
+
+def seed_images(*, stdout, covers: int = DEMO_COVERS) -> int:
+    """Abstract covers (drawn with Pillow, from each slug) for the first `covers` groups and
+    upcoming events without one, and a logo for every partner without one. Saved through the
+    image fields, so each gets its renditions. Idempotent; returns how many images it made."""
+    from django.core.files.base import ContentFile
+
+    from discounts.models import Partner
+
+    made = 0
+    groups = Group.objects.published().filter(cover="").order_by("pk")[:covers]
+    events = Event.objects.listed().upcoming().filter(cover="").order_by("starts_at", "pk")
+    for row in [*groups, *events[:covers]]:
+        row.cover.save(f"{row.slug}.png", ContentFile(_demo_cover(row.slug)), save=False)
+        type(row).objects.filter(pk=row.pk).update(cover=row.cover.name)
+        made += 1
+    for partner in Partner.objects.filter(logo="").order_by("pk"):
+        partner.logo.save(f"{partner.slug}.png", ContentFile(_demo_logo(partner.slug)), save=False)
+        Partner.objects.filter(pk=partner.pk).update(logo=partner.logo.name)
+        made += 1
+    if made:
+        stdout.write(f"Drew {made} demo covers and logos.")
+    return made
+
+
+def _demo_cover(seed: str) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)  # noqa: S311 - shapes, not secrets
+    ink, paper, accent = rng.choice(COVER_PALETTES)
+    width, height = 1600, 800
+    image = Image.new("RGB", (width, height), paper)
+    draw = ImageDraw.Draw(image)
+    for _ in range(7):
+        radius = rng.randint(120, 420)
+        x, y = rng.randint(-100, width + 100), rng.randint(-100, height + 100)
+        blend = tuple((a + b) // 2 for a, b in zip(ink, paper, strict=True))
+        colour = rng.choice([ink, accent, blend])
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=colour)
+    for _ in range(3):
+        y = rng.randint(0, height)
+        draw.line((0, y, width, y + rng.randint(-300, 300)), fill=paper, width=rng.randint(8, 24))
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def _demo_logo(seed: str) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)  # noqa: S311 - shapes, not secrets
+    ink, _paper, accent = rng.choice(COVER_PALETTES)
+    image = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    shape = rng.randrange(3)
+    if shape == 0:
+        draw.ellipse((28, 28, 228, 228), fill=ink)
+        draw.ellipse((96, 96, 160, 160), fill=accent)
+    elif shape == 1:
+        draw.rounded_rectangle((36, 36, 220, 220), radius=36, fill=ink)
+        draw.polygon([(128, 70), (186, 180), (70, 180)], fill=accent)
+    else:
+        draw.polygon([(128, 24), (232, 128), (128, 232), (24, 128)], fill=accent)
+        draw.ellipse((88, 88, 168, 168), fill=ink)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

@@ -103,6 +103,7 @@ class EventForm(forms.ModelForm):
             "title",
             "group",
             "description",
+            "cover",
             "starts_at",
             "ends_at",
             "rsvp_deadline",

@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.images import COVER_RENDITIONS, RandomName, RenditionImageField
 from core.models import TimeStampedModel
 from experts.models import Expert
-from groups.models import Group, GroupMembership
+from groups.models import Group, GroupMembership, validate_cover
 from members.models import Interest
 from members.staff import acts_as_staff
 
@@ -123,6 +124,17 @@ class Event(TimeStampedModel):
         help_text=_("The event's address: /events/this-slug/"),
     )
     description = models.TextField(_("what it is"), max_length=5000)
+    cover = RenditionImageField(
+        _("cover image"),
+        upload_to=RandomName("events/covers/"),
+        blank=True,
+        renditions=COVER_RENDITIONS,
+        validators=[validate_cover],
+        help_text=_(
+            "Optional. JPEG, PNG or WebP, at most 5 MB. Shown two by one, trimmed to the "
+            "middle: a landscape photo of at least 1600 by 800 pixels looks best."
+        ),
+    )
     group = models.ForeignKey(
         Group,
         on_delete=models.PROTECT,

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from billing.selectors import member_is_active
 from events.emails import invite_token_read
 from events.models import RSVP, CalendarFeed, Event, EventInvite
 from events.services.rsvp import waitlist_position
@@ -20,7 +21,7 @@ from experts.models import Expert
 from experts.selectors import Appearances
 from groups.models import Group, GroupMembership
 from groups.selectors import GroupPageSection, display_name
-from members.models import Interest, Profile, User
+from members.models import Interest, Profile, User, shown_attending
 from members.staff import acts_as_staff
 
 APPEARANCES_LIMIT = 10
@@ -219,6 +220,46 @@ def sees_online_link(*, event: Event, user: User) -> bool:
         return False
     going = RSVP.objects.filter(event=event, member=user).confirmed().exists()
     return going or can_manage(user=user, event=event)
+
+
+WHOS_GOING_FACES = 12
+
+
+@dataclass
+class WhosGoing:
+    """The "who's going" box of an event's page: how many people are going (members and their
+    guests), and for members, the faces of those who chose to be shown."""
+
+    count: int
+    faces: list[Profile]
+    shows_faces: bool
+
+    @property
+    def others(self) -> int:
+        """Going but not among the faces: guests, those not shown, and those past the limit."""
+        return max(self.count - len(self.faces), 0)
+
+
+def whos_going(*, event: Event, viewer: User, limit: int = WHOS_GOING_FACES) -> WhosGoing:
+    """Who's going to `event`, as `viewer` may see it.
+
+    Everyone sees the count (the places taken, which the page shows anyway: no query; none
+    once the event is cancelled).
+    Active members also see up to `limit` of the people going who chose to be shown
+    (`members.models.shown_attending`), first to reply first: one query, whatever the number
+    going. Visitors and lapsed members see no names or faces.
+    """
+    count = 0 if event.is_cancelled else event.confirmed_places
+    if not count or not member_is_active(viewer):
+        return WhosGoing(count=count, faces=[], shows_faces=False)
+    rsvps = (
+        RSVP.objects.filter(event=event)
+        .confirmed()
+        .filter(shown_attending("member__profile__"), member__is_active=True)
+        .select_related("member__profile")
+        .order_by("confirmed_at", "pk")[:limit]
+    )
+    return WhosGoing(count=count, faces=[rsvp.member.profile for rsvp in rsvps], shows_faces=True)
 
 
 def has_people_going(event: Event) -> bool:

@@ -116,6 +116,7 @@ def event_detail(request, slug: str):
             "guest_range": range(event.guests_allowed + 1),
             "invited_by": invited_by,
             "waitlist_count": selectors.waitlist_count(event) if event.is_full else 0,
+            "whos_going": selectors.whos_going(event=event, viewer=user),
         },
     )
 
@@ -273,7 +274,7 @@ def event_create(request):
         raise PermissionDenied(_("Only group organisers can create events."))
     if not acts_as_staff(request.user) and not member_is_active(request.user):
         return _join_redirect(request)
-    form = EventForm(request.POST or None, user=request.user)
+    form = EventForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST":
         if form.is_valid():
             event, _changed = services.event_save(
@@ -299,7 +300,7 @@ def event_edit(request, event: Event):
     if event.is_cancelled:
         messages.info(request, _("This event is cancelled, so it can't be changed."))
         return redirect(event)
-    form = EventForm(request.POST or None, instance=event, user=request.user)
+    form = EventForm(request.POST or None, request.FILES or None, instance=event, user=request.user)
     if request.method == "POST":
         if form.is_valid():
             try:

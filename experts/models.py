@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.images import PHOTO_RENDITIONS, RenditionImageField
 from core.models import TimeStampedModel
 from experts.validators import (
     RESERVED_SLUGS,
@@ -104,10 +105,11 @@ class Expert(TimeStampedModel):
         help_text=_("One line on why they are renowned, e.g. “Author of The Quiet Leader”."),
     )
     bio = models.TextField(_("biography"), max_length=5000)
-    photo = models.ImageField(
+    photo = RenditionImageField(
         _("photo"),
         upload_to="experts/photos/",
         blank=True,
+        renditions=PHOTO_RENDITIONS,
         validators=[validate_expert_photo],
         help_text=_("JPEG, PNG or WebP, at most 2 MB. A square photo looks best."),
     )

@@ -9,7 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.images import COVER_RENDITIONS, ImageValidator, RandomName, RenditionImageField
 from members.models import Interest
+
+COVER_MAX_BYTES = 5 * 1024 * 1024
+_cover_check = ImageValidator(max_bytes=COVER_MAX_BYTES, what=_("cover image"))
+
+
+def validate_cover(value) -> None:
+    """A JPEG, PNG or WebP image of at most 5 MB and 4000 pixels a side, stored without its
+    metadata (core.images). Events' covers use it too."""
+    _cover_check(value)
+
 
 # A group with a post this recent counts as active in the recommendations' tie-break.
 RECENT_ACTIVITY = timedelta(days=30)
@@ -118,6 +129,17 @@ class Group(models.Model):
     interests = models.ManyToManyField(Interest, related_name="groups", verbose_name=_("interests"))
     city = models.CharField(
         _("town, city or area"), max_length=80, blank=True, help_text=_("Blank for online.")
+    )
+    cover = RenditionImageField(
+        _("cover image"),
+        upload_to=RandomName("groups/covers/"),
+        blank=True,
+        renditions=COVER_RENDITIONS,
+        validators=[validate_cover],
+        help_text=_(
+            "Optional. JPEG, PNG or WebP, at most 5 MB. Shown two by one, trimmed to the "
+            "middle: a landscape photo of at least 1600 by 800 pixels looks best."
+        ),
     )
     is_published = models.BooleanField(_("published"), default=True)
     # Kept by the join and leave services with F(), so lists never count rows.

@@ -1,11 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.images import ACCEPT
 from mail.streams import Stream
 from members.models import OPEN_TO_FIELDS, Interest, IntroRequest, Profile
+from members.services.photos import profile_photo_files_forget
 
 
 class ProfileForm(forms.ModelForm):
+    remove_photo = forms.BooleanField(label=_("Remove my photo"), required=False)
+
     class Meta:
         model = Profile
         fields = [
@@ -15,14 +19,43 @@ class ProfileForm(forms.ModelForm):
             "city",
             "bio",
             "website",
+            "photo",
             *OPEN_TO_FIELDS,
             "in_directory",
+            "show_attending",
             "contact_details",
         ]
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 5}),
             "website": forms.URLInput(attrs={"placeholder": "https://"}),
+            "photo": forms.FileInput(attrs={"accept": ACCEPT}),
+            "show_attending": forms.RadioSelect,
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored_photo = self.instance.photo.name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("remove_photo"):
+            if self.files.get(self.add_prefix("photo")):
+                self.add_error("photo", _("Choose a new photo or remove this one, not both."))
+            else:
+                data["photo"] = False  # the model field empties on a false value
+        return data
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self._errors:
+            # Nothing is saved: the page shows the photo that is stored, not the refused one.
+            self.instance.photo = self.stored_photo
+
+    def save(self, commit: bool = True) -> Profile:
+        profile = super().save(commit=commit)
+        if commit and self.stored_photo != profile.photo.name:
+            profile_photo_files_forget(name=self.stored_photo)
+        return profile
 
     def clean_handle(self) -> str:
         return self.cleaned_data["handle"].strip().lower()

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.images import PHOTO_RENDITIONS, ImageValidator, RandomName, RenditionImageField
 from core.models import TimeStampedModel
 
 
@@ -98,9 +99,31 @@ handle_validator = RegexValidator(
 )
 
 
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+_photo_check = ImageValidator(max_bytes=PHOTO_MAX_BYTES, what=_("photo"))
+
+
+def validate_member_photo(value) -> None:
+    """A JPEG, PNG or WebP photo of at most 5 MB and 4000 pixels a side, stored without its
+    metadata (core.images)."""
+    _photo_check(value)
+
+
+def shown_attending(prefix: str = "") -> models.Q:
+    """Profiles whose owners appear on events' "who's going" lists: those who said yes, and
+    those who left it to their directory listing and are listed. `prefix` reaches the profile
+    from another model ("member__profile__")."""
+    return models.Q(**{f"{prefix}show_attending": True}) | models.Q(
+        **{f"{prefix}show_attending__isnull": True, f"{prefix}in_directory": True}
+    )
+
+
 class ProfileQuerySet(models.QuerySet["Profile"]):
     def in_directory(self) -> "ProfileQuerySet":
         return self.filter(in_directory=True, user__is_active=True)
+
+    def shown_attending(self) -> "ProfileQuerySet":
+        return self.filter(shown_attending(), user__is_active=True)
 
 
 class Profile(TimeStampedModel):
@@ -138,6 +161,32 @@ class Profile(TimeStampedModel):
         help_text=_(
             "Off until you tick it. Only signed-in paying members can see the directory. "
             "Never your email."
+        ),
+    )
+    show_attending = models.BooleanField(
+        _("show me on “who's going” lists"),
+        null=True,
+        blank=True,
+        default=None,
+        choices=[
+            (None, _("Only if I'm in the member directory")),
+            (True, _("Yes, show me")),
+            (False, _("No, leave me off")),
+        ],
+        help_text=_(
+            "On the pages of events you're going to, other members see your name and, if "
+            "you're in the directory, your photo. Everyone sees only how many are going."
+        ),
+    )
+    photo = RenditionImageField(
+        _("photo"),
+        upload_to=RandomName("members/photos/"),
+        blank=True,
+        renditions=PHOTO_RENDITIONS,
+        validators=[validate_member_photo],
+        help_text=_(
+            "Optional. JPEG, PNG or WebP, at most 5 MB; a square one looks best. Other members "
+            "see it only where they can see your profile."
         ),
     )
     interests = models.ManyToManyField(Interest, blank=True, related_name="profiles")
@@ -180,6 +229,11 @@ class Profile(TimeStampedModel):
             for name in OPEN_TO_FIELDS
             if getattr(self, name)
         ]
+
+    @property
+    def shows_attending(self) -> bool:
+        """Whether they appear on "who's going" lists (see `shown_attending`)."""
+        return self.in_directory if self.show_attending is None else self.show_attending
 
     @property
     def is_complete(self) -> bool:

@@ -46,7 +46,10 @@ def _own_profile(request) -> Profile:
 @require_http_methods(["GET", "POST"])
 def profile_edit(request):
     profile = _own_profile(request)
-    form = ProfileForm(request.POST if request.method == "POST" else None, instance=profile)
+    posted = request.method == "POST"
+    form = ProfileForm(
+        request.POST if posted else None, request.FILES if posted else None, instance=profile
+    )
     if request.method == "POST":
         if form.is_valid():
             form.save()

@@ -114,6 +114,8 @@ def member_export(user: User) -> dict[str, Any]:
             "website": profile.website,
             "open_to": profile.open_to,
             "in_directory": profile.in_directory,
+            "shown_on_whos_going_lists": profile.shows_attending,
+            "photo": profile.photo.url if profile.photo else None,
             "contact_details": profile.contact_details,
         }
         data["interests"] = list(profile.interests.values_list("name", flat=True))

@@ -11,6 +11,7 @@ from groups.services.membership import member_erase as groups_member_erase
 from mail.models import EmailDelivery
 from mail.services import email_queue, member_mail_lock
 from members.models import User
+from members.services.photos import profile_photo_erase
 
 
 def account_delete(*, user: User) -> None:
@@ -18,7 +19,8 @@ def account_delete(*, user: User) -> None:
     raises `billing.stripe_api.StripeUnavailable` and nothing is erased.
 
     What stays is anonymous: discount redemptions (for partners' counts), group posts with
-    their words removed, expert request history without the requester. A confirmation goes
+    their words removed, expert request history without the requester. Their photo and its
+    renditions are deleted from storage. A confirmation goes
     to the address they had; then it is forgotten, and every session they had ends with it.
     """
     email = user.email
@@ -27,6 +29,7 @@ def account_delete(*, user: User) -> None:
         member_mail_lock(user.pk)  # a send in flight to them finishes first
         User.objects.select_for_update().filter(pk=user.pk).first()
         groups_member_erase(user=user)
+        profile_photo_erase(user=user)  # the files go when this commits
         EmailDelivery.objects.filter(
             user=user, status__in=[EmailDelivery.Status.PENDING, EmailDelivery.Status.SENDING]
         ).update(status=EmailDelivery.Status.SKIPPED, last_error="account erased")

@@ -267,7 +267,11 @@ def partner_form(logo: SimpleUploadedFile) -> dict:
     [
         ("logo.gif", image_bytes("GIF"), "File extension"),
         ("logo.png", image_bytes("GIF"), "JPEG, PNG or WebP image (this file is GIF)"),
-        ("logo.png", b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "Upload a valid image"),
+        (
+            "logo.png",
+            b"<svg xmlns='http://www.w3.org/2000/svg'></svg>",
+            "JPEG, PNG or WebP image (this file is not an image we can read)",
+        ),
         ("logo.png", image_bytes("PNG", (4100, 10)), "at most 4000 pixels"),
         ("logo.png", image_bytes("PNG") + b"\0" * (1024 * 1024), "the most we accept is 1.0"),
     ],

@@ -285,8 +285,8 @@ def test_an_event_page_costs_the_same_queries_at_5_and_50_replies(
     client.force_login(member)
 
     # event, interests, speakers, session, user (with membership and profile), reply,
-    # can_manage, organisers
-    with django_assert_num_queries(8):
+    # can_manage, organisers, who's going
+    with django_assert_num_queries(9):
         response = client.get(event.get_absolute_url())
     assert "You're going" in response.content.decode()
 

@@ -146,6 +146,9 @@ def test_every_uploaded_image_field_uses_the_one_check():
     assert {f"{f.model._meta.label}.{f.name}" for f in fields} == {
         "experts.Expert.photo",
         "discounts.Partner.logo",
+        "members.Profile.photo",
+        "groups.Group.cover",
+        "events.Event.cover",
     }
     for field in fields:
         with pytest.raises(ValidationError, match="at most 4000 pixels on each side"):
