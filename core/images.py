@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 FORMATS = ("JPEG", "PNG", "WEBP")
 FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 MAX_SIDE = 4000  # pixels on each side: at most 16 megapixels, 64 MB once decoded
+# A JPEG up to 8 times larger is accepted and decoded at a smaller scale (see clean_image).
+JPEG_SHRINK_LIMIT = 8
 SAVE_OPTIONS = {
     "JPEG": {"quality": 90, "optimize": True},
     "PNG": {"optimize": True},
@@ -103,6 +105,14 @@ def clean_image(data: bytes, *, what: str, max_side: int = MAX_SIDE) -> bytes:
                 if kind not in FORMATS:
                     raise _wrong_type(what, kind)
                 width, height = image.size
+                longest = max(width, height)
+                if kind == "JPEG" and max_side < longest <= max_side * JPEG_SHRINK_LIMIT:
+                    # A phone photo (4032 pixels wide and more) is made smaller while it is
+                    # decoded: JPEG decodes at a half, a quarter or an eighth of its size for
+                    # little work and memory. Asking for half the limit gets the largest of
+                    # those that fits within it.
+                    image.draft("RGB", (width * max_side // (2 * longest), 1))
+                    width, height = image.size
                 if width > max_side or height > max_side:
                     raise ValidationError(
                         too_big % {"what": what, "width": width, "height": height, "max": max_side},

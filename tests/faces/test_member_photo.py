@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from billing.models import Membership
 from members.models import Profile
@@ -218,3 +219,19 @@ def test_the_data_download_includes_the_photo_and_the_choice(client, member):
 
     assert data["profile"]["photo"] == member.profile.photo.url
     assert data["profile"]["shown_on_whos_going_lists"] is True  # listed, so shown
+
+
+@pytest.mark.parametrize("size", [(4032, 3024), (3024, 4032), (8064, 6048)])
+def test_a_phone_sized_jpeg_is_taken_and_made_smaller(client, member, size):
+    """Phones save JPEGs 4032 pixels wide and more: they are decoded at a smaller scale and
+    kept within the 4000-pixel limit instead of being refused."""
+    response = client.post(
+        reverse("members:profile"), {**PROFILE, "photo": upload(image_bytes(size=size))}
+    )
+
+    assert response.status_code == 302
+    profile = Profile.objects.get(user=member)
+    with profile.photo.open("rb") as stored_file:
+        kept = Image.open(stored_file).size
+    assert max(kept) <= 4000
+    assert kept[0] / kept[1] == pytest.approx(size[0] / size[1], rel=0.01)
