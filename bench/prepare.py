@@ -190,9 +190,14 @@ def pick_pages() -> dict:
         ("group (member)", "member", group.get_absolute_url(), cookie),
         ("discounts", "anonymous", "/discounts/", None),
         ("directory (member)", "member", "/members/", cookie),
+        ("home (member)", "member", "/", cookie),
         ("healthz", "anonymous", "/healthz/", None),
     ]
-    labels = {"event": "/events/<slug>/", "group (member)": "/groups/<slug>/"}
+    labels = {
+        "event": "/events/<slug>/",
+        "group (member)": "/groups/<slug>/",
+        "home (member)": "/ (member home)",
+    }
     return {
         "pages": [
             {"name": name, "kind": kind, "path": path, "cookie": cookie}

@@ -794,9 +794,10 @@ METHOD = """\
   at half the page's measured saturation rate for {rate_duration} s, latency counted from when
   each request was due (so queueing behind a stall counts). wrk has no rate option, and a
   Lua `delay()` only adds think time in a closed loop, hiding exactly those stalls.
-- **Member pages** carry the session cookie of a demo member (a session made with Django's
-  SessionStore, as a login would): one of the biggest group's ordinary members, with an
-  active membership. Anonymous pages carry no cookie.
+- **Member pages** (a group's page, the directory, and the member home at `/`: what's on
+  for them, from every app) carry the session cookie of a demo member (a session made with
+  Django's SessionStore, as a login would): one of the biggest group's ordinary members, with
+  an active membership. Anonymous pages carry no cookie (`/` is then the public page).
 - **Microcache**: public pages marked for it are served to visitors without cookies from a
   10-second cache (core/page_cache.py); the main columns measure what visitors get,
   "(microcache)" marking the pages that came from it. The "full render" columns measure

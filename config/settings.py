@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "experts",
     "digests",
     "privacy",
+    "home",
     # Development tools: the demo seeder and the offline Stripe stand-in's command (which alone
     # imports the stand-in, when it runs).
     "devtools",
@@ -219,7 +220,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "members:profile"
+LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtrasForm"

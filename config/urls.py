@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("experts.urls")),
     path("", include("discounts.urls")),
     path("", include("privacy.urls")),
+    path("", include("home.urls")),
 ]
 
 if settings.DEBUG:

@@ -12,12 +12,17 @@ from discounts.selectors import current_offers
 from events.selectors import upcoming_events
 from experts.selectors import featured_experts
 from groups.selectors import featured_groups
+from home.views import signed_in_home
 from members.models import Interest
 
 logger = logging.getLogger(__name__)
 
 
 def home(request):
+    """`/`: the public page for visitors (the same for all of them, so `config/urls.py` lets
+    the visitors' microcache keep it), and the signed-in home for everyone signed in."""
+    if request.user.is_authenticated:
+        return signed_in_home(request)
     return render(
         request,
         "home.html",

@@ -4,9 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from billing.selectors import member_is_active
 from core.pagination import page_number
 from core.ratelimit import rate_limited
 from members.decorators import member_required
@@ -54,9 +56,12 @@ def profile_edit(request):
         if form.is_valid():
             form.save()
             messages.success(request, _("Your profile is saved."))
+            # On the way in, each step leads to the next: interests, then groups to choose.
             if profile.interests.count() < Profile.MIN_INTERESTS:
                 messages.info(request, _("Next, pick your interests so we can match you."))
                 return redirect("members:interests")
+            if not member_is_active(request.user):
+                return redirect("home:groups")
             return redirect("members:profile")
         messages.error(request, _("Please correct the highlighted fields."))
     return render(request, "members/profile_form.html", {"form": form, "profile": profile})
@@ -66,6 +71,7 @@ def profile_edit(request):
 @require_http_methods(["GET", "POST"])
 def interests_edit(request):
     profile = _own_profile(request)
+    onboarding = not member_is_active(request.user)  # on the way in: saving leads to groups
     initial = {"interests": list(profile.interests.values_list("pk", flat=True))}
     # Bound on every POST, even one with nothing ticked, so "pick at least 3" is shown.
     form = InterestsForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -76,10 +82,23 @@ def interests_edit(request):
             except InterestCountError as error:
                 form.add_error("interests", str(error))
             else:
-                messages.success(request, _("Your interests are saved."))
-                return redirect("members:interests")
+                if onboarding:
+                    messages.success(
+                        request,
+                        _("Your interests are saved. Next: the groups that share them."),
+                    )
+                    return redirect("home:groups")
+                messages.success(
+                    request,
+                    _("Your interests are saved. See what matches them now: just below."),
+                )
+                return redirect(reverse("members:interests") + "#next")
         messages.error(request, _("Your interests were not saved: see the message below."))
-    return render(request, "members/interests_form.html", {"form": form, "profile": profile})
+    return render(
+        request,
+        "members/interests_form.html",
+        {"form": form, "profile": profile, "onboarding": onboarding},
+    )
 
 
 @member_required

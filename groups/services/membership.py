@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -41,6 +41,36 @@ def group_join(*, group: Group, user: User) -> bool:
         if created:
             Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
     return created
+
+
+def group_join_many(*, groups: Iterable[Group], user: User) -> list[Group]:
+    """Add `user` to each of `groups` at once (a newcomer's picked groups, home.services);
+    returns the groups they were added to, skipping those they are in already.
+
+    One insert and one count update, whatever the number of groups. If a simultaneous join
+    of one of them hits the unique (group, user) constraint, it falls back to `group_join`
+    group by group, so each count still moves once. Not durable, like `group_join`.
+    """
+    groups = list(groups)
+    joined = set(
+        GroupMembership.objects.filter(user=user, group__in=groups).values_list(
+            "group_id", flat=True
+        )
+    )
+    new = [group for group in groups if group.pk not in joined]
+    if not new:
+        return []
+    try:
+        with transaction.atomic():
+            GroupMembership.objects.bulk_create(
+                [GroupMembership(group=group, user=user) for group in new]
+            )
+            Group.objects.filter(pk__in=[group.pk for group in new]).update(
+                member_count=F("member_count") + 1
+            )
+    except IntegrityError:
+        return [group for group in new if group_join(group=group, user=user)]
+    return new
 
 
 @transaction.atomic

@@ -64,7 +64,7 @@ def test_confirming_from_the_email_then_signing_in_works(client, smtp_server):
         reverse("account_login"), {"login": SIGNUP["email"], "password": SIGNUP["password1"]}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("members:profile")
+    assert response["Location"] == reverse("home")
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,8 @@ def test_sign_up_confirm_sign_in_and_fill_in_profile_and_interests(live_server, 
     page.fill("input[name=password]", "a-long-enough-passphrase")
     submit(page)
 
+    page.wait_for_url(f"{live_server.url}/")  # signed in: the checklist, profile first
+    page.get_by_role("link", name="Fill in your profile").click()
     page.wait_for_url("**/settings/profile/")
     page.fill("input[name=display_name]", "Kate Jones")
     page.fill("input[name=headline]", "Runs a cycling café")

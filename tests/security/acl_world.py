@@ -41,6 +41,7 @@ from events.services.rsvp import rsvp_respond
 from groups.emails import unfollow_token
 from groups.models import GroupMembership, Post, ThreadFollow
 from groups.services.discussion import post_create, post_hide
+from home.models import GroupPick
 from mail.emails import confirm_token, unsubscribe_token
 from mail.models import ConsentEvent
 from mail.services import stream_set
@@ -177,6 +178,10 @@ def build_world() -> World:
     # The member follows the thread, so the unfollow link in their email has work to do.
     ThreadFollow.objects.get_or_create(thread=thread, user=member)
     proposal = GroupProposalFactory(proposer=member)
+    # Groups chosen on the way in, before paying: the non-member's, and one kept from before
+    # the other organiser paid.
+    GroupPick.objects.create(user=non_member, group=group)
+    GroupPick.objects.create(user=other_organiser, group=group)
 
     intro_out = intro_request_create(
         sender=member, recipient=target, note="Coffee?", sender_contact="07700 900001"

@@ -76,7 +76,7 @@ def form(kwargs: str, get: tuple, post: tuple, data: dict) -> Row:
 
 # Redirect targets used in many rows.
 MFA_SETUP = "->/accounts/2fa/totp/activate/"
-SIGNED_IN = "->/settings/profile/"  # allauth's "you're signed in already"
+SIGNED_IN = "->/"  # allauth's "you're signed in already": the signed-in home
 REAUTH = "->/accounts/reauthenticate/"  # allauth's "confirm it's you" before MFA changes
 REAUTH_CODE = "->/accounts/reauthenticate/code/"  # no code asked for yet
 PW_CHANGE = "->/accounts/password/change/"
@@ -88,6 +88,7 @@ DRAFT = "->/events/{draft}/"
 OFFER = "->/discounts/{offer}/"
 MINE = "->/events/mine/"
 EXPERT_REQUESTS = "->/experts/requests/"
+WELCOME_GROUPS = "->/welcome/groups/"
 
 _later = timezone.localtime() + timedelta(days=20)
 EVENT_FORM = {
@@ -203,10 +204,13 @@ MATRIX: dict[str, Row] = {
         post=(L, ok("->/settings/interests/"), ok("->/settings/profile/"),
               *[ok("->/settings/interests/")] * 5),
         data={"display_name": "A New Name", "handle": "{my_handle}", "city": "York"}),
+    # On the way in (not a member), saving interests leads to the groups that share them.
     "members:interests": form(
         "",
         get=(L, 200, 200, 200, 200, 200, 200, 200),
-        post=(L, *[ok("->/settings/interests/")] * 7),
+        post=(L, ok(WELCOME_GROUPS), ok("->/settings/interests/"), ok(WELCOME_GROUPS),
+              ok("->/settings/interests/"), ok("->/settings/interests/"), ok(WELCOME_GROUPS),
+              ok(WELCOME_GROUPS)),
         data={"interests": ["{interest4}", "{interest5}", "{interest6}"]}),
     "members:directory": page("", L, J, 200, J, 200, 200, J, J),
     "members:detail": page("handle={target_handle}", L, J, 200, J, 200, 200, J, J),
@@ -399,6 +403,17 @@ MATRIX: dict[str, Row] = {
               "->/settings/privacy/", "->/settings/privacy/", ok(200), ok(200)),
         data={"password": PASSWORD, "confirm": "on"}),
     "privacy:export": page("", L, 200, 200, 200, 200, 200, 200, 200),
+    # --- The way in: groups to choose before joining (non_member has picked `group`, and
+    # other_organiser picked it before paying) -------------------------------------------
+    "home:groups": page("", L, 200, 200, 200, 200, 200, 200, 200),
+    # A member joins at once (already in it: nothing changes); anyone else adds it to a list.
+    "home:group_choose": action("slug={group}", L, WELCOME_GROUPS, WELCOME_GROUPS,
+                                ok(WELCOME_GROUPS), WELCOME_GROUPS, ok(WELCOME_GROUPS),
+                                ok(WELCOME_GROUPS), ok(WELCOME_GROUPS)),
+    "home:group_unchoose": action("slug={group}", L, ok(WELCOME_GROUPS), WELCOME_GROUPS,
+                                  WELCOME_GROUPS, WELCOME_GROUPS, ok(WELCOME_GROUPS),
+                                  WELCOME_GROUPS, WELCOME_GROUPS),
+    "home:picks_join": action("", L, J, "->/", J, "->/", ok("->/"), J, J),
 }
 # fmt: on
 
@@ -726,7 +741,7 @@ THEIRS = {
 }
 PAGES = [
     "members:intros", "experts:requests", "discounts:mine", "events:mine", "privacy:export",
-    "mail:settings", "billing:detail",
+    "mail:settings", "billing:detail", "home",
 ]  # fmt: skip
 
 
