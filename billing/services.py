@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing import stripe_api
+from billing.emails import welcome_email_on_activation
 from billing.models import Membership, StripeEvent
 from billing.stripe_api import StripeUnavailable, SubscriptionState, WebhookEvent
 from mail.services import email_queue
@@ -161,6 +162,7 @@ def membership_apply_state(*, state: SubscriptionState) -> Membership | None:
     if replacing_other and state.status not in LIVE_STATUSES:
         # A late event about an older, finished subscription must not end the current one.
         return membership
+    welcome_email_on_activation(membership=membership, new_status=state.status)
     now = timezone.now()
     if state.status == Membership.Status.PAST_DUE:
         if membership.status != Membership.Status.PAST_DUE or not membership.past_due_since:
