@@ -294,7 +294,8 @@ if env.str("EMAIL_URL", default=""):
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    # Printed readably (mail/backends.py): headers and text decoded, each link whole on a line.
+    MAILERS = {"default": {"BACKEND": "mail.backends.ReadableConsoleBackend"}}
 # Seconds before each retry of a batch the SMTP server deferred (4xx); then it is failed.
 EMAIL_RETRY_DELAYS = (30, 120, 600, 1800, 3600)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mutual <hello@mutual.example>")
