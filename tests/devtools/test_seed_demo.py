@@ -15,7 +15,7 @@ from django.utils import timezone
 from billing import stripe_api
 from billing.models import Membership, Standing
 from billing.selectors import standing_of
-from discounts.models import Redemption
+from discounts.models import Partner, Redemption
 from events.models import RSVP, Event
 from events.selectors import can_manage
 from experts.models import ExpertRequest
@@ -31,6 +31,7 @@ DEMO_PASSWORD = "demo-password-123"  # pragma: allowlist secret
 
 def seed(**options) -> str:
     out = io.StringIO()
+    options.setdefault("no_images", True)  # drawn in one test below: they take seconds
     call_command("seed_demo", stdout=out, **options)
     return out.getvalue()
 
@@ -212,3 +213,13 @@ def test_the_standin_knows_every_demo_subscription_so_billing_and_the_portal_wor
         page = portal.read().decode()
     assert "active" in page
     assert "Cancel at the end of the period" in page
+
+
+def test_the_demo_draws_covers_and_logos_once():
+    seed(no_images=False)
+
+    assert Group.objects.exclude(cover="").exists()
+    assert Partner.objects.exclude(logo="").count() == Partner.objects.count() > 0
+    covers = set(Group.objects.exclude(cover="").values_list("cover", flat=True))
+    seed(no_images=False)
+    assert set(Group.objects.exclude(cover="").values_list("cover", flat=True)) == covers

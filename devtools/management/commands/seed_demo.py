@@ -88,6 +88,11 @@ class Command(BaseCommand):
             "all but the demo's lapsed and never-joined members; 0.9 with --scale large).",
         )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed (repeatable).")
+        parser.add_argument(
+            "--no-images",
+            action="store_true",
+            help="Skip drawing the demo's covers and logos (a few seconds; the tests skip them).",
+        )
 
     def handle(self, *args, **options):
         for name, value in SCALES[options["scale"]].items():
@@ -141,6 +146,9 @@ class Command(BaseCommand):
             discounts_demo.seed_redemptions(stdout=self.stdout)
             experts_demo.seed_requests(stdout=self.stdout)
             mail_demo.seed_digest_optins(members=options["members"])
+            # Covers and logos, drawn once (idempotent): the demo's pages show faces of places.
+            if not options["no_images"]:
+                events_demo.seed_images(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} new members "
