@@ -233,14 +233,21 @@ ACCOUNT_UNIQUE_EMAIL = True
 # owner's sign-up, and a password reset is only ever mailed to a confirmed address.
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_FORMS = {
+    "login": "members.account_forms.LoginForm",
     "signup": "members.account_forms.SignupForm",
     "reset_password": "members.account_forms.ResetPasswordForm",  # pragma: allowlist secret
 }
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# The link in the confirmation email shows a button (mail scanners only GET), and pressing it
+# in the browser that signed up, within ACCOUNT_LOGIN_TIMEOUT (15 minutes), signs the member
+# in and takes them to the first step of setting up (AccountAdapter.get_signup_redirect_url).
+# Anywhere else it confirms the address and asks them to sign in.
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Mutual] "
+# What the account emails call the site ("— Mutual"), never the host they were asked from.
+SITE_NAME = "Mutual"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 # allauth's rate limits (login, failed logins, sign-up, password reset) live in the cache:
@@ -260,8 +267,27 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 # appending to X-Forwarded-For: the client's address is read that many entries from the right,
 # for allauth's limits and ours (core.ratelimit.client_ip). 0: the connecting address.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = "Mutual"
+# Second factors: an authenticator app, recovery codes, and passkeys (WebAuthn). A passkey
+# also signs a member in on its own ("Sign in with a passkey"): allauth then requires user
+# verification (a fingerprint, face or PIN on the device), so it is two factors in one and
+# counts as the second factor for staff (members/staff.py). Signing up with a passkey is off:
+# allauth allows it only with emailed codes instead of our confirmation link.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_PASSKEY_SIGNUP_ENABLED = False
+# Passkeys need https, or http://localhost (so `make run`'s passkeys work at
+# http://localhost:8000); no browser makes one for an IP address such as 127.0.0.1, whatever
+# the site says. This switch would only skip checking which site a passkey answered, so it
+# stays off even with DEBUG on: it would not make 127.0.0.1 work.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+MFA_ADAPTER = "members.adapters.MFAAdapter"
+MFA_FORMS = {
+    "add_webauthn": "members.account_forms.AddPasskeyForm",
+    "authenticate_webauthn": "members.account_forms.AuthenticatePasskeyForm",
+    "login_webauthn": "members.account_forms.LoginPasskeyForm",
+    "reauthenticate_webauthn": "members.account_forms.ReauthenticatePasskeyForm",
+}
+MFA_TOTP_ISSUER = SITE_NAME
 # allauth's security notices: an email to the account whenever an authenticator is added or
 # removed, recovery codes are made, or the password or address changes.
 ACCOUNT_EMAIL_NOTIFICATIONS = True

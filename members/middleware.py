@@ -16,6 +16,10 @@ from members.staff import (
 )
 from members.staff_views import staff_enrolment_required
 
+# allauth's pages that add a first authenticator: an app, or a passkey (security key). Staff
+# without a second factor reach them only from the session that opened their emailed link.
+ADDING_A_SECOND_FACTOR = frozenset({"mfa_activate_totp", "mfa_add_webauthn"})
+
 
 class StaffMFAMiddleware:
     """Staff privilege only with a second factor used in this session.
@@ -44,14 +48,14 @@ class StaffMFAMiddleware:
         return user
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        # Only these two views look at the user here, so other pages still load it lazily.
+        # Only these views look at the user here, so other pages still load it lazily.
         match = request.resolver_match
         if match is None:
             return None
         if "admin" in match.app_names:
             return self.admin_gate(request) if request.user.is_authenticated else None
         if (
-            match.url_name == "mfa_activate_totp"
+            match.url_name in ADDING_A_SECOND_FACTOR
             and not match.namespaces
             and needs_enrolment_link(request, request.user)
         ):

@@ -2,9 +2,10 @@
 
 Being on the staff (`is_staff`) is not enough. A request carries staff powers only when the
 account is on the staff, has a second factor, and this session was opened (or confirmed) with
-it; with `DEBUG` on, the demo admin is the documented exception. The admin, the organiser
-tools at `/events/<slug>/…`, moderation, and previews of unpublished groups and experts all
-ask the same question, so no page can take a password alone for staff.
+it: an authenticator app's code, a recovery code or a passkey (signing in with a passkey alone
+counts, see `session_used_mfa`); with `DEBUG` on, the demo admin is the documented exception.
+The admin, the organiser tools at `/events/<slug>/…`, moderation, and previews of unpublished
+groups and experts all ask the same question, so no page can take a password alone for staff.
 
 `StaffMFAMiddleware` works the answer out once per request and leaves it on `request.user`
 as `staff_powers` (an attribute of that one object, never saved); selectors and services that
@@ -25,7 +26,14 @@ STAFF_POWERS = "staff_powers"
 
 
 def session_used_mfa(request, user=None) -> bool:
-    """Did this session sign in, or confirm it's them, with the second factor?"""
+    """Did this session sign in, or confirm it's them, with the second factor?
+
+    allauth records each way the session proved who it is. Any "mfa" record counts: an
+    authenticator app's code or a recovery code after the password, a passkey used as the
+    second step or to confirm it's them, and a passkey used alone to sign in ("passwordless"),
+    for which allauth requires user verification (the device's fingerprint, face or PIN), so
+    the passkey is two factors in one.
+    """
     return any(
         record.get("method") == "mfa"
         for record in get_authentication_records(request, user or request.user)

@@ -231,8 +231,8 @@ def test_adding_and_removing_an_authenticator_emails_the_account(
     enrol(client, django_capture_on_commit_callbacks)
 
     [added] = smtp_server.to("careful@example.org")
-    assert "Authenticator app activated" in message_text(added)
-    assert "If you do not recognize this change" in message_text(added)
+    assert "An authenticator app was added to your Mutual account" in message_text(added)
+    assert "If it wasn't you" in message_text(added)
 
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     with django_capture_on_commit_callbacks(execute=True):
@@ -240,7 +240,7 @@ def test_adding_and_removing_an_authenticator_emails_the_account(
 
     assert not Authenticator.objects.filter(user=member, type=Authenticator.Type.TOTP).exists()
     removed = smtp_server.to("careful@example.org")[-1]
-    assert "Authenticator app deactivated" in message_text(removed)
+    assert "The authenticator app was removed from your Mutual account" in message_text(removed)
 
 
 def test_the_enrolment_link_arrives_over_smtp(smtp_server, django_capture_on_commit_callbacks):

@@ -104,6 +104,8 @@ EVENT_FORM = {
     "guests_allowed": "0",
     "is_published": "on",
 }
+# A passkey's answer that no authenticator signed (braces doubled: the data is a format string).
+MADE_UP_PASSKEY = '{{"type": "public-key", "id": "bm90LWEta2V5"}}'
 NEW_PASSWORD = "a-brand-new-long-passphrase"  # pragma: allowlist secret (a test password)
 
 # fmt: off
@@ -196,6 +198,37 @@ MATRIX: dict[str, Row] = {
         post=(L, *[REAUTH] * 7),
         data={}),
     "mfa_download_recovery_codes": page("", L, 404, 404, 404, 404, 404, 404, 404),
+    # Passkeys (WebAuthn). Adding one is a change to how you sign in: a fresh "confirm it's
+    # you" first, and for staff without a second factor only from their emailed link.
+    "mfa_list_webauthn": page("", L, 200, 200, 200, 200, 200, 200, 200),
+    "mfa_add_webauthn": form(
+        "",
+        get=(L, *[REAUTH] * 6, 200),
+        post=(L, *[REAUTH] * 6, 403),
+        data={"name": "My phone", "credential": MADE_UP_PASSKEY}),
+    "mfa_edit_webauthn": form(
+        "pk=999999",
+        get=(L, *[REAUTH] * 7),
+        post=(L, *[REAUTH] * 7),
+        data={"name": "Renamed"}),
+    "mfa_remove_webauthn": form(
+        "pk=999999",
+        get=(L, *[REAUTH] * 7),
+        post=(L, *[REAUTH] * 7),
+        data={}),
+    # Nobody here has a passkey: "confirm it's you" another way.
+    "mfa_reauthenticate_webauthn": form(
+        "",
+        get=(L, *[REAUTH] * 7),
+        post=(L, *[REAUTH] * 7),
+        data={"credential": MADE_UP_PASSKEY}),
+    # Signing in with a passkey alone: a page asks it for its options by fetch; a browser
+    # that opens it is sent to the sign-in page, and a made-up passkey is refused.
+    "mfa_login_webauthn": form(
+        "",
+        get=("->/accounts/login/", *[SIGNED_IN] * 7),
+        post=("->/accounts/login/", *[SIGNED_IN] * 7),
+        data={"credential": MADE_UP_PASSKEY}),
     # --- Members: profile, directory, introductions --------------------------------------
     # Saved; then on to pick interests, unless they have enough (the member does).
     "members:profile": form(
