@@ -100,6 +100,7 @@ def test_a_newcomer_walks_from_the_landing_page_to_their_first_event(
     # Interests, step 2.
     page.wait_for_url("**/settings/interests/")
     assert "Your interests" in page.locator(".onboarding-step.is-current").inner_text()
+    shoot(page, "interests")
     for name in ("Marketing", "Mindfulness", "Sales"):
         page.get_by_label(name, exact=True).check()
     next_step(page).filter(has_text="Save and continue").click()
@@ -112,6 +113,7 @@ def test_a_newcomer_walks_from_the_landing_page_to_their_first_event(
     card.get_by_role("button", name=re.compile("Add to my list")).click()
     page.get_by_text("is on your list").wait_for()
     assert serious_violations(page) == []
+    shoot(page, "groups")
 
     # The checklist at the home: three steps done, joining is next.
     page.goto(f"{live_server.url}/")
