@@ -89,7 +89,7 @@ lint: install-test
 	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
 	@# The layering (pyproject.toml's [tool.importlinter]): imports point down the house.
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m bandit --quiet --recursive config core members billing mail groups events discounts experts \
+	$(PY) -m bandit --quiet --recursive config core audit members billing mail groups events discounts experts \
 		digests privacy home devtools \
 		--severity-level medium --confidence-level medium
 	@# Secret-looking strings: anything beyond the reviewed baseline (.secrets.baseline) fails.

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "members",
     "billing",
     "mail",
+    "audit",
     "groups",
     "events",
     "discounts",
