@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditHistoryMixin
 from billing import services as billing
 from billing.models import Membership, StripeEvent
 from billing.stripe_api import StripeUnavailable
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Read-only: Stripe is the truth, and "Resync from Stripe" fetches it again."""
 
     list_display = [
@@ -39,7 +40,7 @@ class MembershipAdmin(admin.ModelAdmin):
         done = failed = 0
         for membership in queryset:
             try:
-                billing.membership_resync(membership=membership)
+                billing.membership_resync(membership=membership, by=request.user)
             except StripeUnavailable:
                 failed += 1
             else:

@@ -16,11 +16,23 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+from core.transactions import in_transaction
+
 logger = logging.getLogger(__name__)
 
 
 class StripeUnavailable(Exception):
     """Stripe could not be reached or refused the call; nothing was created on our side."""
+
+
+class StripeCallInTransaction(RuntimeError):
+    """A call to Stripe was made inside a database transaction (a bug in the caller).
+
+    A network call inside a transaction holds its row locks (and a database connection) for
+    as long as Stripe takes to answer, up to the client's timeout and retries; and if the
+    transaction then rolls back, Stripe keeps what was done. Fetch or create first, then
+    write what Stripe said in a short transaction of its own (see `billing.services`).
+    """
 
 
 class StripeSignatureError(Exception):
@@ -73,6 +85,8 @@ def _timestamp(value: Any) -> datetime | None:
 
 
 def _call(description: str, func, *args, **kwargs):
+    if in_transaction():
+        raise StripeCallInTransaction(f"Stripe {description} called inside a transaction.")
     try:
         return func(*args, **kwargs)
     except stripe.StripeError as error:
@@ -130,6 +144,18 @@ def subscription_retrieve(subscription_id: str) -> SubscriptionState:
 def subscription_cancel(subscription_id: str) -> SubscriptionState:
     subscription = _call(
         "subscriptions.cancel", get_client().v1.subscriptions.cancel, subscription_id
+    )
+    return subscription_state(subscription)
+
+
+def subscription_resume(subscription_id: str) -> SubscriptionState:
+    """Undo a cancellation at the period's end: the subscription renews again. Asking twice
+    is harmless (Stripe sets the same value)."""
+    subscription = _call(
+        "subscriptions.update",
+        get_client().v1.subscriptions.update,
+        subscription_id,
+        {"cancel_at_period_end": False},
     )
     return subscription_state(subscription)
 
