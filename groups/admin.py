@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditHistoryMixin
 from groups import services
 from groups.models import (
     Group,
@@ -12,10 +13,15 @@ from groups.models import (
     PostReport,
     Thread,
 )
+from members.models import User
 
 
 class OrganiserInline(admin.TabularInline):
-    """The group's organisers; make a member an organiser from the memberships list."""
+    """The group's organisers; make a member an organiser from the memberships list.
+
+    Rows are saved by the services (`GroupAdmin.save_formset`), which record each change of
+    organiser in the audit log.
+    """
 
     model = GroupMembership
     verbose_name = _("organiser")
@@ -35,7 +41,7 @@ class OrganiserInline(admin.TabularInline):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "city",
@@ -75,6 +81,30 @@ class GroupAdmin(admin.ModelAdmin):
     def organisers(self, group: Group) -> int:
         return group.counted_organisers
 
+    def save_model(self, request, obj, form, change):
+        services.group_save(group=obj, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not GroupMembership:
+            return super().save_formset(request, form, formset, change)
+        group = form.instance
+        # Fills the formset's lists of new, changed and deleted rows (for the admin's own
+        # change message) without saving: the services below do that.
+        formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            services.group_member_remove(group=group, user=membership.user, by=request.user)
+        for row in formset.forms:
+            if row in formset.deleted_forms or not row.has_changed():
+                continue
+            user, role = row.cleaned_data["user"], row.cleaned_data["role"]
+            replaced = row.instance.pk and row.initial.get("user") not in (None, user.pk)
+            if replaced:
+                # The row now names someone else: the person it named stops organising.
+                named = User.objects.get(pk=row.initial["user"])
+                services.group_member_remove(group=group, user=named, by=request.user)
+            services.group_set_role(group=group, user=user, role=role, by=request.user)
+        return None
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Organisers added or removed here are memberships too: keep the stored count true.
@@ -82,12 +112,18 @@ class GroupAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish the selected groups"))
     def publish(self, request, queryset):
-        updated = queryset.update(is_published=True)
+        updated = sum(
+            services.group_set_published(group=group, published=True, by=request.user)
+            for group in queryset
+        )
         self.message_user(request, _("%(n)d groups published.") % {"n": updated})
 
     @admin.action(description=_("Unpublish the selected groups"))
     def unpublish(self, request, queryset):
-        updated = queryset.update(is_published=False)
+        updated = sum(
+            services.group_set_published(group=group, published=False, by=request.user)
+            for group in queryset
+        )
         self.message_user(request, _("%(n)d groups unpublished.") % {"n": updated})
 
 
@@ -114,20 +150,20 @@ class GroupMembershipAdmin(admin.ModelAdmin):
         return False  # members join on the site; organisers are added on the group
 
     def delete_queryset(self, request, queryset):
-        groups = {m.group for m in queryset.select_related("group")}
-        super().delete_queryset(request, queryset)
-        for group in groups:
-            services.group_recount_members(group=group)
+        for membership in queryset.select_related("group", "user"):
+            self.delete_model(request, membership)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.group_recount_members(group=obj.group)
+        # The service keeps the stored count and records an organiser's removal.
+        services.group_member_remove(group=obj.group, user=obj.user, by=request.user)
 
     def _set_role(self, request, queryset, role: str) -> None:
         changed = 0
         for membership in queryset.select_related("group", "user"):
             try:
-                services.group_set_role(group=membership.group, user=membership.user, role=role)
+                services.group_set_role(
+                    group=membership.group, user=membership.user, role=role, by=request.user
+                )
             except services.LastOrganiserError as error:
                 self.message_user(request, error.message, messages.WARNING)
             else:
@@ -225,7 +261,7 @@ class PostModerationMixin:
 
 
 @admin.register(Post)
-class PostAdmin(PostModerationMixin, admin.ModelAdmin):
+class PostAdmin(AuditHistoryMixin, PostModerationMixin, admin.ModelAdmin):
     list_display = [
         "excerpt",
         "group",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -16,6 +17,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
+from audit.models import Action, ActorKind
 from billing.models import Membership
 from billing.selectors import member_is_active
 from groups import antispam
@@ -107,7 +110,7 @@ def thread_create(
     )
     now = timezone.now()
     hidden = _hidden_fields(verdict, now)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         thread = Thread.objects.create(
             group=group,
             author=author,
@@ -153,7 +156,7 @@ def post_create(
     )
     now = timezone.now()
     hidden = _hidden_fields(verdict, now)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         post = Post.objects.create(
             thread=thread, author=author, body=body, created_at=now, **hidden
         )
@@ -226,50 +229,71 @@ def thread_unfollow(*, thread: Thread, user: User) -> bool:
 # --- Reports and moderation ----------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def post_report(*, post: Post, reporter: User, reason: str) -> bool:
     """Report a post to the moderators; once per member. Returns whether it was new.
 
-    When enough different members have reported it, the post is hidden until staff decide.
+    When enough different members have reported it, the post is hidden until staff decide
+    (written to the audit log as the system's doing, the reports being its reason).
     The post row is locked so simultaneous reports count up one at a time.
     """
     if post.author_id == reporter.pk:
         raise PostRefused(_("That's your own post: you can't report it."))
     if reason not in PostReport.Reason.values:
         raise PostRefused(_("Please choose why you're reporting this post."))
-    post = Post.objects.select_for_update().get(pk=post.pk)
+    post = Post.objects.select_for_update().select_related("thread__group").get(pk=post.pk)
     _report, created = PostReport.objects.get_or_create(
         post=post, reporter=reporter, defaults={"reason": reason}
     )
     if created and not post.is_hidden:
         open_reports = PostReport.objects.filter(post=post, resolved_at__isnull=True).count()
         if open_reports >= REPORTS_TO_HIDE:
+            before = _moderation_state(post)
             _hide(post, reason=Post.HiddenReason.REPORTED, by=None)
+            _audit(
+                post,
+                by=None,
+                action=Action.POST_HIDDEN,
+                before=before,
+                reason=f"Reported by {open_reports} members",
+            )
     return created
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def post_hide(*, post: Post, by: User, reason: str) -> bool:
-    """Hide a post (organisers of its group and staff). Staff's decision closes its reports."""
+    """Hide a post (organisers of its group and staff). Staff's decision closes its reports.
+
+    Each hide, or staff's decision on a hidden post's reports, leaves one audit entry.
+    """
     post = Post.objects.select_for_update().select_related("thread__group").get(pk=post.pk)
     if not can_moderate(user=by, group=post.thread.group):
         raise PermissionDenied("Only the group's organisers and staff can hide posts.")
     if reason not in Post.HiddenReason.values:
         raise PostRefused(_("Please choose why you're hiding this post."))
+    before = _moderation_state(post)
     changed = not post.is_hidden or (acts_as_staff(by) and post.hidden_reason != reason)
     if changed:
         _hide(post, reason=reason, by=by)
-    if acts_as_staff(by):
-        _mark_reviewed(post, by)
+    resolved = _mark_reviewed(post, by) if acts_as_staff(by) else 0
+    if changed or resolved:
+        _audit(
+            post,
+            by=by,
+            action=Action.POST_HIDDEN,
+            before=before,
+            reason=str(Post.HiddenReason(reason).label),
+        )
     return changed
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def post_approve(*, post: Post, by: User) -> bool:
     """Show a post again, or keep it shown, and close its reports. Returns whether it changed.
 
     Staff decide on anything; organisers may undo only a hide by a moderator, not what the
-    spam checks or members' reports held back for staff.
+    spam checks or members' reports held back for staff. Who hid it and when stay on the
+    post (`hidden_by`, `hidden_at`: the last hide), and in the audit log with the approval.
     """
     post = Post.objects.select_for_update().select_related("thread__group").get(pk=post.pk)
     if not can_moderate(user=by, group=post.thread.group):
@@ -277,20 +301,22 @@ def post_approve(*, post: Post, by: User) -> bool:
     automatic = post.hidden_reason in (Post.HiddenReason.HELD, Post.HiddenReason.REPORTED)
     if not acts_as_staff(by) and (automatic or not post.is_hidden):
         raise PermissionDenied("Posts held for review are for staff to decide.")
+    before = _moderation_state(post)
     changed = post.is_hidden
     was_held = post.hidden_reason == Post.HiddenReason.HELD
     if changed:
         post.is_hidden = False
         post.hidden_reason = ""
-        post.hidden_by = None
-        post.hidden_at = None
-        post.save(update_fields=["is_hidden", "hidden_reason", "hidden_by", "hidden_at"])
+        post.save(update_fields=["is_hidden", "hidden_reason"])
         if post.is_opening:
             Thread.objects.filter(pk=post.thread_id).update(is_hidden=False)
         if was_held:
             # Held before anyone saw it: now it counts as new activity, and followers hear.
             _mark_activity(post, timezone.now())
-    _mark_reviewed(post, by)
+    resolved = _mark_reviewed(post, by)
+    if changed or resolved:
+        # Who hid it stays on the post, so it is not a change; the entry names them anyway.
+        _audit(post, by=by, action=Action.POST_APPROVED, before=before, keep=("hidden_by",))
     return changed
 
 
@@ -304,9 +330,47 @@ def _hide(post: Post, *, reason: str, by: User | None) -> None:
         Thread.objects.filter(pk=post.thread_id).update(is_hidden=True)
 
 
-def _mark_reviewed(post: Post, by: User) -> None:
+def _mark_reviewed(post: Post, by: User) -> int:
+    """Staff (or an organiser restoring a post) looked at it; returns the reports closed."""
     now = timezone.now()
     post.reviewed_by = by
     post.reviewed_at = now
     post.save(update_fields=["reviewed_by", "reviewed_at"])
-    PostReport.objects.filter(post=post, resolved_at__isnull=True).update(resolved_at=now)
+    return PostReport.objects.filter(post=post, resolved_at__isnull=True).update(resolved_at=now)
+
+
+def _moderation_state(post: Post) -> dict[str, Any]:
+    """What the audit log compares before and after a moderation decision."""
+    return {
+        "is_hidden": post.is_hidden,
+        "hidden_reason": post.hidden_reason,
+        "hidden_by": post.hidden_by_id,
+        "open_reports": PostReport.objects.filter(post=post, resolved_at__isnull=True).count(),
+    }
+
+
+def _audit(
+    post: Post,
+    *,
+    by: User | None,
+    action: Action,
+    before: dict[str, Any],
+    reason: str = "",
+    keep: tuple[str, ...] = (),
+) -> None:
+    was, now_is = audit.changes(before, _moderation_state(post))
+    was.update({key: before[key] for key in keep})
+    if by is None:
+        kind = ActorKind.SYSTEM
+    else:
+        kind = ActorKind.STAFF if acts_as_staff(by) else ActorKind.ORGANISER
+    audit.record(
+        actor=by,
+        actor_kind=kind,
+        action=action,
+        target=post,
+        target_repr=f"post #{post.pk} in {post.thread.group.name}",
+        before=was,
+        after=now_is,
+        reason=reason,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -10,6 +11,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from audit import services as audit
+from audit.models import Action, ActorKind
 from groups.models import Group, GroupMembership, GroupProposal, ThreadFollow
 from mail.services import email_queue
 from members.models import Interest, User
@@ -35,6 +38,8 @@ def group_join(*, group: Group, user: User) -> bool:
 
     The unique (group, user) constraint settles a double click: the second insert fails
     inside `get_or_create`, which then finds the first row, so the count moves once.
+    Not durable: joining is also a step of other services (`group_set_role`, the home
+    page's picked groups).
     """
     with transaction.atomic():
         _membership, created = GroupMembership.objects.get_or_create(group=group, user=user)
@@ -73,12 +78,13 @@ def group_join_many(*, groups: Iterable[Group], user: User) -> list[Group]:
     return new
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def group_leave(*, group: Group, user: User) -> bool:
     """Remove `user` from `group`; leaving twice changes nothing. The last organiser can't.
 
     The group row is locked first, so two organisers leaving at the same moment are taken
     one after the other and the second is refused rather than leaving nobody in charge.
+    An organiser who leaves gives up the role: that is written to the audit log.
     """
     Group.objects.select_for_update().filter(pk=group.pk).first()
     membership = GroupMembership.objects.filter(group=group, user=user).first()
@@ -94,6 +100,16 @@ def group_leave(*, group: Group, user: User) -> bool:
         )
     membership.delete()
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
+    if membership.is_organiser:
+        _audit_role(
+            group=group,
+            user=user,
+            before=membership.role,
+            after=None,
+            by=user,
+            kind=ActorKind.ORGANISER,
+            reason="Left the group",
+        )
     # Nobody outside the group is emailed its discussion.
     ThreadFollow.objects.filter(thread__group=group, user=user).delete()
     return True
@@ -104,8 +120,15 @@ def _other_organisers(group: Group, membership: GroupMembership):
 
 
 @transaction.atomic
-def group_set_role(*, group: Group, user: User, role: str) -> GroupMembership:
-    """Make a member an organiser (joining them if needed), or an organiser a member again."""
+def group_set_role(
+    *, group: Group, user: User, role: str, by: User | None = None, reason: str = ""
+) -> GroupMembership:
+    """Make a member an organiser (joining them if needed), or an organiser a member again.
+
+    `by` is the staff member deciding (None: the system, e.g. a console script); each change
+    of role is written to the audit log. Not durable: the admin's group form calls it inside
+    the transaction Django opens for the form.
+    """
     Group.objects.select_for_update().filter(pk=group.pk).first()
     membership = GroupMembership.objects.filter(group=group, user=user).first()
     if membership is None:
@@ -117,9 +140,131 @@ def group_set_role(*, group: Group, user: User, role: str) -> GroupMembership:
         raise LastOrganiserError(
             _("%(group)s needs at least one organiser.") % {"group": group.name}
         )
+    before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    _audit_role(group=group, user=user, before=before, after=role, by=by, reason=reason)
     return membership
+
+
+@transaction.atomic
+def group_member_remove(*, group: Group, user: User, by: User, reason: str = "") -> bool:
+    """Staff take `user` out of `group` (the admin); an organiser's role change is recorded.
+
+    Unlike `group_leave`, staff may remove the last organiser: the group's page then says it
+    has none until staff name another. Returns whether they were in the group.
+    """
+    Group.objects.select_for_update().filter(pk=group.pk).first()
+    membership = GroupMembership.objects.filter(group=group, user=user).first()
+    if membership is None:
+        return False
+    membership.delete()
+    Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
+    ThreadFollow.objects.filter(thread__group=group, user=user).delete()
+    if membership.is_organiser:
+        _audit_role(
+            group=group, user=user, before=membership.role, after=None, by=by, reason=reason
+        )
+    return True
+
+
+def _audit_role(
+    *,
+    group: Group,
+    user: User,
+    before: str | None,
+    after: str | None,
+    by: User | None,
+    kind: ActorKind | None = None,
+    reason: str = "",
+) -> None:
+    """One entry on the group: who became, or stopped being, one of its organisers."""
+    organiser = GroupMembership.Role.ORGANISER
+    if after == organiser:
+        action = Action.GROUP_ORGANISER_ADDED
+    elif before == organiser:
+        action = Action.GROUP_ORGANISER_REMOVED
+    else:
+        return  # a member's role that isn't the organiser's: nothing to record
+    if kind is None:
+        kind = ActorKind.SYSTEM if by is None else ActorKind.STAFF
+    audit.record(
+        actor=by,
+        actor_kind=kind,
+        action=action,
+        target=group,
+        target_repr=_group_repr(group),
+        # The member by number only: the log keeps no names (see audit.models).
+        before={"user": user.pk, "role": before},
+        after={"user": user.pk, "role": after},
+        reason=reason,
+    )
+
+
+def _group_repr(group: Group) -> str:
+    return f"group “{group.name}”"
+
+
+# --- Staff edits ---------------------------------------------------------------------------
+
+AUDITED_GROUP_FIELDS = ("name", "slug", "summary", "details", "city", "cover", "is_published")
+
+
+@transaction.atomic
+def group_save(*, group: Group, by: User | None = None) -> Group:
+    """Create or update a group from staff's form; the change is written to the audit log.
+
+    One entry per save: published or unpublished when that flag changed, else created or
+    changed, with the fields that changed. Not durable: the admin calls it inside the
+    transaction Django opens for the form.
+    """
+    current = Group.objects.select_for_update().filter(pk=group.pk).first() if group.pk else None
+    before = audit.snapshot(current, AUDITED_GROUP_FIELDS) if current else {}
+    group.save()
+    after = audit.snapshot(group, AUDITED_GROUP_FIELDS)
+    if current is None:
+        action, was, now_is = Action.GROUP_CREATED, None, after
+    else:
+        was, now_is = audit.changes(before, after)
+        if not now_is:
+            return group
+        action = _publishing_action(now_is, default=Action.GROUP_CHANGED)
+    audit.record(
+        actor=by,
+        actor_kind=ActorKind.SYSTEM if by is None else ActorKind.STAFF,
+        action=action,
+        target=group,
+        target_repr=_group_repr(group),
+        before=was,
+        after=now_is,
+    )
+    return group
+
+
+@transaction.atomic(durable=True)
+def group_set_published(*, group: Group, published: bool, by: User) -> bool:
+    """Publish or unpublish a group (staff); returns whether it changed."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    if group.is_published == published:
+        return False
+    group.is_published = published
+    group.save(update_fields=["is_published", "updated_at"])
+    audit.record(
+        actor=by,
+        actor_kind=ActorKind.STAFF,
+        action=Action.GROUP_PUBLISHED if published else Action.GROUP_UNPUBLISHED,
+        target=group,
+        target_repr=_group_repr(group),
+        before={"is_published": not published},
+        after={"is_published": published},
+    )
+    return True
+
+
+def _publishing_action(after: dict[str, Any], *, default: Action) -> Action:
+    if "is_published" not in after:
+        return default
+    return Action.GROUP_PUBLISHED if after["is_published"] else Action.GROUP_UNPUBLISHED
 
 
 def group_recount_members(*, group: Group) -> int:
@@ -142,7 +287,7 @@ def group_proposal_create(
     interests: Iterable[Interest],
 ) -> GroupProposal:
     """Record a member's idea for a group for staff to decide on (a few open at a time)."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # One proposer's submissions are taken one at a time, so the cap holds.
         User.objects.select_for_update().filter(pk=proposer.pk).first()
         pending = GroupProposal.objects.filter(
@@ -176,7 +321,7 @@ def unique_group_slug(name: str) -> str:
     return slug
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def group_proposal_approve(*, proposal: GroupProposal, decided_by: User) -> Group:
     """Create the proposed group with the proposer as its organiser, and tell them.
 
@@ -200,10 +345,23 @@ def group_proposal_approve(*, proposal: GroupProposal, decided_by: User) -> Grou
     )
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
     _decide(proposal, GroupProposal.Status.APPROVED, decided_by, group=group)
+    audit.record(
+        actor=decided_by,
+        actor_kind=ActorKind.STAFF,
+        action=Action.GROUP_CREATED,
+        target=group,
+        target_repr=_group_repr(group),
+        after={
+            **audit.snapshot(group, AUDITED_GROUP_FIELDS),
+            "proposal": proposal.pk,
+            "organiser": proposal.proposer_id,
+        },
+        reason="A member's proposal, approved",
+    )
     return group
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def group_proposal_decline(*, proposal: GroupProposal, decided_by: User, note: str = "") -> bool:
     """Decline a pending proposal and tell the member; False if it was decided already."""
     proposal = GroupProposal.objects.select_for_update().get(pk=proposal.pk)
