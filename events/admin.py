@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditHistoryMixin
 from events import services
 from events.models import RSVP, Event, EventInvite, EventMessage, EventSpeaker
 
@@ -50,7 +51,7 @@ class StartDateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "starts_at",
@@ -137,7 +138,8 @@ class EventAdmin(admin.ModelAdmin):
     @admin.action(description=_("Publish"))
     def publish(self, request, queryset):
         published = sum(
-            services.event_publish(event=event) for event in queryset.filter(is_cancelled=False)
+            services.event_publish(event=event, by=request.user)
+            for event in queryset.filter(is_cancelled=False)
         )
         self.message_user(request, _("%(n)d events published.") % {"n": published})
 

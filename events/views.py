@@ -332,7 +332,7 @@ def event_edit(request, event: Event):
 @require_POST
 def event_publish(request, event: Event):
     try:
-        published = services.event_publish(event=event)
+        published = services.event_publish(event=event, by=request.user)
     except services.EventError as error:
         messages.error(request, error.message)
     else:

@@ -15,7 +15,7 @@ def calendar_feed_create(*, user: User) -> CalendarFeed:
     return feed
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def calendar_feed_reset(*, user: User) -> CalendarFeed:
     """A new secret address: the old one stops working at once."""
     feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=user)

@@ -270,7 +270,7 @@ def invite_plan(
     return plan
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def invites_send(
     *,
     event: Event,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,14 +18,30 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from audit import services as audit
+from audit.models import Action, ActorKind
 from events.models import RESERVED_SLUGS, RSVP, Event, EventMessage, EventSpeaker
 from events.services.rsvp import waitlist_promote
 from experts.models import Expert
 from mail.services import email_queue_many
 from members.models import Interest, User
+from members.staff import acts_as_staff
 
 # Fields whose change makes calendars (RFC 5545 SEQUENCE) and attendees need to hear of it.
 WHEN_AND_WHERE = ("starts_at", "ends_at", "venue_name", "venue_address", "city", "online_url")
+# What the audit log compares before and after a save (the counters are the RSVPs' own).
+AUDITED_FIELDS = (
+    "title",
+    "slug",
+    "group",
+    "description",
+    "cover",
+    *WHEN_AND_WHERE,
+    "rsvp_deadline",
+    "capacity",
+    "guests_allowed",
+    "is_published",
+)
 
 
 class EventError(Exception):
@@ -54,7 +71,10 @@ def event_save(
     """Create or update `event`; returns it and the names of the when-and-where fields changed.
 
     Raises `ValidationError` (on `capacity`) if fewer places than are already taken are
-    asked for. More places promote people from the waitlist at once.
+    asked for. More places promote people from the waitlist at once. Each save that changes
+    something leaves one audit entry, as `by` (staff or the group's organiser; None: the
+    system). Not durable: the admin's form and `event_duplicate` call it inside their own
+    transaction.
     """
     for attempt in range(3):
         try:
@@ -69,8 +89,10 @@ def event_save(
 
 def _save_locked(*, event, by, interests, speakers) -> tuple[Event, list[str]]:
     changed: list[str] = []
+    before: dict[str, Any] | None = None
     if event.pk:
         current = Event.objects.select_for_update().get(pk=event.pk)
+        before = _audit_snapshot(current)
         # The RSVP services own these: never write back what a form loaded minutes ago.
         for name in ("confirmed_places", "waitlist_tickets_issued", "sequence"):
             setattr(event, name, getattr(current, name))
@@ -100,8 +122,60 @@ def _save_locked(*, event, by, interests, speakers) -> tuple[Event, list[str]]:
         event.interests.set(interests)
     if speakers is not None:
         event_set_speakers(event=event, experts=speakers)
+    _audit_save(event=event, by=by, before=before)
     waitlist_promote(event=event)
     return event, changed
+
+
+def _audit_snapshot(event: Event) -> dict[str, Any]:
+    return {
+        **audit.snapshot(event, AUDITED_FIELDS),
+        "interests": sorted(event.interests.values_list("pk", flat=True)),
+        "speakers": list(event.speaker_links.order_by("position").values_list("expert", flat=True)),
+    }
+
+
+def _audit_save(*, event: Event, by: User | None, before: dict[str, Any] | None) -> None:
+    """One entry per save: created; else published or unpublished if that changed; else
+    changed, with only the fields that did. A save that changes nothing leaves none."""
+    after = _audit_snapshot(event)
+    if before is None:
+        action, was, now_is = Action.EVENT_CREATED, None, after
+    else:
+        was, now_is = audit.changes(before, after)
+        if not now_is:
+            return
+        action = Action.EVENT_CHANGED
+        if "is_published" in now_is:
+            published = now_is["is_published"]
+            action = Action.EVENT_PUBLISHED if published else Action.EVENT_UNPUBLISHED
+    _audit(event=event, by=by, action=action, before=was, after=now_is)
+
+
+def _audit(
+    *,
+    event: Event,
+    by: User | None,
+    action: Action,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str = "",
+) -> None:
+    if by is None:
+        kind = ActorKind.SYSTEM
+    else:
+        # Only staff and the group's organisers reach these services (`can_manage`).
+        kind = ActorKind.STAFF if acts_as_staff(by) else ActorKind.ORGANISER
+    audit.record(
+        actor=by,
+        actor_kind=kind,
+        action=action,
+        target=event,
+        target_repr=f"event “{event.title}” ({timezone.localtime(event.starts_at):%Y-%m-%d})",
+        before=before,
+        after=after,
+        reason=reason,
+    )
 
 
 def event_set_speakers(*, event: Event, experts: Iterable[Expert]) -> None:
@@ -118,8 +192,8 @@ def event_set_speakers(*, event: Event, experts: Iterable[Expert]) -> None:
             link.save(update_fields=["position"])
 
 
-@transaction.atomic
-def event_publish(*, event: Event) -> bool:
+@transaction.atomic(durable=True)
+def event_publish(*, event: Event, by: User | None = None) -> bool:
     """Publish a draft; returns False if it was already published.
 
     Raises `EventError` for a cancelled event, which stays as it is.
@@ -131,10 +205,18 @@ def event_publish(*, event: Event) -> bool:
         is_published=True, updated_at=timezone.now()
     )
     event.is_published = True
+    if updated:
+        _audit(
+            event=current,
+            by=by,
+            action=Action.EVENT_PUBLISHED,
+            before={"is_published": False},
+            after={"is_published": True},
+        )
     return bool(updated)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def event_cancel(*, event: Event, by: User | None = None, reason: str = "") -> int:
     """Cancel the event and tell everyone who said yes or is waiting; returns how many.
 
@@ -151,6 +233,14 @@ def event_cancel(*, event: Event, by: User | None = None, reason: str = "") -> i
     event.sequence += 1
     event.save(
         update_fields=["is_cancelled", "cancelled_at", "cancel_reason", "sequence", "updated_at"]
+    )
+    _audit(
+        event=event,
+        by=by,
+        action=Action.EVENT_CANCELLED,
+        before={"is_cancelled": False},
+        after={"is_cancelled": True},
+        reason=event.cancel_reason,
     )
     people = list(
         RSVP.objects.filter(
@@ -173,7 +263,7 @@ def event_cancel(*, event: Event, by: User | None = None, reason: str = "") -> i
     return len(people)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def event_duplicate(*, event: Event, by: User | None = None, shift: timedelta | None = None):
     """An unpublished copy a week later (by default), with the same speakers and interests."""
     shift = timedelta(days=7) if shift is None else shift
@@ -202,7 +292,7 @@ def event_duplicate(*, event: Event, by: User | None = None, shift: timedelta | 
     return copy
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def event_message_send(*, event: Event, sender: User, subject: str, body: str) -> EventMessage:
     """Email everyone going about a change (transactional: it's about their own plans).
 

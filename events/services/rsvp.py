@@ -394,7 +394,7 @@ def check_in_is_open(*, event: Event, now: datetime | None = None) -> bool:
     return (now or timezone.now()) >= event.starts_at - CHECK_IN_OPENS
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def rsvp_check_in(*, rsvp: RSVP, attended: bool | None, now: datetime | None = None) -> RSVP:
     """Mark a confirmed member as there (True), a no-show (False), or undo (None).
 
