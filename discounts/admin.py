@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditHistoryMixin
 from discounts import services
 from discounts.forms import CodeImportForm
 from discounts.models import Code, Offer, Partner, Redemption
@@ -36,7 +37,7 @@ def csv_safe(value) -> str:
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = ["name", "website", "offer_count", "updated_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -68,7 +69,7 @@ class PartnerAdmin(admin.ModelAdmin):
     @admin.action(description=_("Rotate the code-checking link (the old one stops working)"))
     def rotate_verification_link(self, request, queryset):
         for partner in queryset:
-            services.partner_rotate_token(partner=partner)
+            services.partner_rotate_token(partner=partner, by=request.user)
         self.message_user(
             request,
             _("New links issued for %(n)d partner(s). Send them the new link.")
@@ -77,7 +78,7 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "partner",
@@ -121,7 +122,7 @@ class OfferAdmin(admin.ModelAdmin):
         return super().get_queryset(request).with_counts()
 
     def save_model(self, request, obj, form, change):
-        services.offer_save(offer=obj)
+        services.offer_save(offer=obj, by=request.user)
 
     def get_urls(self):
         urls = [
@@ -170,7 +171,9 @@ class OfferAdmin(admin.ModelAdmin):
         form = CodeImportForm(request.POST or None, request.FILES or None)
         report = None
         if request.method == "POST" and form.is_valid():
-            report = services.offer_import_codes(offer=offer, data=form.cleaned_data["file"].read())
+            report = services.offer_import_codes(
+                offer=offer, data=form.cleaned_data["file"].read(), by=request.user
+            )
             if report.ok:
                 self.message_user(
                     request,

@@ -14,6 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -23,6 +24,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from audit import services as audit
+from audit.models import Action, ActorKind
 from billing.selectors import member_is_active
 from core import faults
 from discounts.models import (
@@ -111,7 +114,7 @@ def offer_redeem(
         ) from None
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _redeem_locked(
     *, offer_id: int, member: User, another: bool, now: datetime | None
 ) -> tuple[Redemption, bool]:
@@ -294,7 +297,7 @@ def partner_code_check(*, partner: Partner, code: str) -> CodeCheck:
     return CodeCheck(found=False, entered=entered)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def partner_code_mark_used(*, partner: Partner, code: str) -> tuple[CodeCheck, bool]:
     """Mark a claimed code as used at the partner's till; returns `(check, newly_marked)`.
 
@@ -340,33 +343,86 @@ def partner_code_use(*, partner: Partner, code: str) -> tuple[CodeCheck, bool]:
 # --- Staff edits -------------------------------------------------------------------------
 
 
+# What the audit log compares before and after staff edit an offer.
+AUDITED_OFFER_FIELDS = (
+    "partner",
+    "title",
+    "slug",
+    "description",
+    "terms",
+    "valid_from",
+    "valid_until",
+    "featured",
+    "method",
+    "shared_code",
+    "per_member_limit",
+    "total_cap",
+)
+
+
 @transaction.atomic
-def offer_save(*, offer: Offer) -> Offer:
+def offer_save(*, offer: Offer, by: User | None = None) -> Offer:
     """Save staff's changes to an offer without ever writing the codes-given-out counter.
 
     The counter moves only in `offer_redeem`, under the row lock. A plain `save()` from an
     admin form would write back the count as it was when the form was loaded, undoing any
-    redemption made since; so we take the same lock and leave that column alone.
+    redemption made since; so we take the same lock and leave that column alone. Creating
+    an offer (which lists it on its dates) or changing it leaves one audit entry, as `by`.
+    Not durable: the admin calls it inside the transaction Django opens for the form.
     """
     if offer.pk is None:
         offer.redeemed_count = 0
         offer.save()
+        _audit(
+            offer,
+            by=by,
+            action=Action.OFFER_CREATED,
+            after=audit.snapshot(offer, AUDITED_OFFER_FIELDS),
+        )
         return offer
-    Offer.objects.select_for_update().only("pk").get(pk=offer.pk)
+    current = Offer.objects.select_for_update().get(pk=offer.pk)
     fields = [
         f.name
         for f in Offer._meta.concrete_fields
         if not f.primary_key and f.name not in ("redeemed_count", "created_at")
     ]
     offer.save(update_fields=fields)
+    was, now_is = audit.changes(
+        audit.snapshot(current, AUDITED_OFFER_FIELDS), audit.snapshot(offer, AUDITED_OFFER_FIELDS)
+    )
+    if now_is:
+        _audit(offer, by=by, action=Action.OFFER_CHANGED, before=was, after=now_is)
     return offer
 
 
-@transaction.atomic
-def partner_rotate_token(*, partner: Partner) -> Partner:
-    """Issue a new secret link; the old one stops working at once."""
+def _audit(
+    target: Offer | Partner,
+    *,
+    by: User | None,
+    action: Action,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    kind = "offer" if isinstance(target, Offer) else "partner"
+    audit.record(
+        # Offers and partners are staff's to edit, in the admin.
+        actor=by,
+        actor_kind=ActorKind.SYSTEM if by is None else ActorKind.STAFF,
+        action=action,
+        target=target,
+        target_repr=f"{kind} “{target}”",
+        before=before,
+        after=after,
+    )
+
+
+@transaction.atomic(durable=True)
+def partner_rotate_token(*, partner: Partner, by: User | None = None) -> Partner:
+    """Issue a new secret link; the old one stops working at once (the secret itself is
+    never written to the audit log, only that it changed)."""
     partner.verification_token = new_verification_token()
     partner.save(update_fields=["verification_token", "updated_at"])
+    _audit(partner, by=by, action=Action.PARTNER_LINK_ROTATED)
     return partner
 
 
@@ -432,8 +488,8 @@ def codes_parse_csv(*, data: bytes) -> tuple[list[tuple[int, str]], list[tuple[i
     return codes, errors
 
 
-@transaction.atomic
-def offer_import_codes(*, offer: Offer, data: bytes) -> CodeImportReport:
+@transaction.atomic(durable=True)
+def offer_import_codes(*, offer: Offer, data: bytes, by: User | None = None) -> CodeImportReport:
     """Add the codes in a CSV file to a pool offer: all of them, or none if any row is bad.
 
     Duplicates within the file and codes already in the pool (case-insensitively) are
@@ -469,4 +525,6 @@ def offer_import_codes(*, offer: Offer, data: bytes) -> CodeImportReport:
     if errors:
         return CodeImportReport(errors=sorted(errors))
     Code.objects.bulk_create([Code(offer=offer, code=code) for _line, code in codes])
+    # The count only: the codes themselves are secrets until given out.
+    _audit(offer, by=by, action=Action.OFFER_CODES_IMPORTED, after={"imported": len(codes)})
     return CodeImportReport(imported=len(codes))

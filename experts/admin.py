@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from audit.admin import AuditHistoryMixin
 from experts import services
 from experts.models import (
     Credential,
@@ -41,7 +42,7 @@ class CredentialInline(admin.TabularInline):
 
 
 @admin.register(Expert)
-class ExpertAdmin(admin.ModelAdmin):
+class ExpertAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "headline",
@@ -66,6 +67,10 @@ class ExpertAdmin(admin.ModelAdmin):
         (_("On the site"), {"fields": ["is_published", "is_featured"]}),
         (_("Dates"), {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        # The change page and the list's editable boxes alike: the service records the change.
+        services.expert_save(expert=obj, by=request.user)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

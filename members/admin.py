@@ -4,9 +4,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditHistoryMixin
 from core.admin import ReadOnlyAdmin
 from members.models import Interest, Profile, StaffEnrolment, User
-from members.services.staff import authenticator_remove, staff_enrolment_send
+from members.services.staff import account_save_by_staff, authenticator_remove
 
 
 class ProfileInline(admin.StackedInline):
@@ -17,7 +18,7 @@ class ProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditHistoryMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "is_active", "is_staff", "date_joined", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser", "date_joined"]
@@ -38,13 +39,8 @@ class UserAdmin(DjangoUserAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        was_staff = bool(form.initial.get("is_staff")) if change else False
-        super().save_model(request, obj, form, change)
-        if obj.is_staff and not was_staff:
-            # Their second factor can only be set up from the one-time link this mails them.
-            staff_enrolment_send(
-                user=obj, reason=StaffEnrolment.Reason.GRANTED, granted_by=request.user
-            )
+        # Records a change of roles, and mails newly made staff their enrolment link.
+        account_save_by_staff(user=obj, by=request.user)
 
     @admin.display(description=_("display name"), ordering="profile__display_name")
     def display_name(self, user: User) -> str:

@@ -1,4 +1,5 @@
-"""Writes for staff accounts: the one-time links that let them enrol a second factor."""
+"""Writes for staff accounts: who holds which role, and the one-time links that let staff
+enrol a second factor."""
 
 from __future__ import annotations
 
@@ -7,13 +8,46 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from audit import services as audit
+from audit.models import Action, ActorKind
 from mail.services import email_queue
 from members.models import StaffEnrolment, User
 from members.staff import enrolment_address
 
+# An account's roles, as the audit log records their changes.
+ROLES = ("is_active", "is_staff", "is_superuser")
+# A new account's roles, against which the first save is compared.
+NEW_ACCOUNT_ROLES = {"is_active": True, "is_staff": False, "is_superuser": False}
 ENROLMENT_VALID_FOR = timedelta(days=3)
 # A fresh link at most this often, however often someone presses "send me a new link".
 ENROLMENT_RESEND_AFTER = timedelta(minutes=5)
+
+
+@transaction.atomic
+def account_save_by_staff(*, user: User, by: User) -> User:
+    """Save staff's edit of an account (the admin). A change to its roles (active, staff,
+    superuser) is written to the audit log; newly granted staff status mails the account
+    the link to set up its second factor. Not durable: the admin's form holds a transaction.
+    """
+    current = User.objects.select_for_update().filter(pk=user.pk).values(*ROLES).first()
+    before = current if current is not None else NEW_ACCOUNT_ROLES
+    user.save()
+    was, now_is = audit.changes(before, {role: getattr(user, role) for role in ROLES})
+    if now_is:
+        audit.record(
+            actor=by,
+            actor_kind=ActorKind.STAFF,
+            action=Action.ACCOUNT_ROLES_CHANGED,
+            target=user,
+            # By number: `User.__str__` is the address, which the log must not keep.
+            target_repr=f"account #{user.pk}",
+            before=was,
+            after=now_is,
+        )
+    if now_is.get("is_staff"):
+        # Their second factor can only be set up from the one-time link this mails them.
+        staff_enrolment_send(user=user, reason=StaffEnrolment.Reason.GRANTED, granted_by=by)
+    return user
 
 
 @transaction.atomic

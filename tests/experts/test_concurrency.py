@@ -4,8 +4,9 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 
+from core import faults
 from experts import services
 from experts.models import ExpertRequest
 from tests.experts.factories import ExpertFactory, ExpertRequestFactory, future_date
@@ -44,7 +45,7 @@ def in_thread(target):
     return thread, outcome
 
 
-def test_a_second_submission_waits_for_the_first_and_then_sees_the_limit():
+def test_a_second_submission_waits_for_the_first_and_then_sees_the_limit(monkeypatch):
     """Fails without the row lock: the second would count 2 open and file a 4th."""
     member = UserFactory()
     make_active_member(member)
@@ -53,13 +54,14 @@ def test_a_second_submission_waits_for_the_first_and_then_sees_the_limit():
     first_holds_lock = threading.Event()
     release_first = threading.Event()
 
-    def first():
-        with transaction.atomic():
-            ask(member, expert, 20)
-            first_holds_lock.set()
-            release_first.wait(10)
+    def hold_the_first():
+        # Only the first gets here: the second waits for the lock, then is refused before it.
+        first_holds_lock.set()
+        release_first.wait(10)
 
-    first_thread, first_outcome = in_thread(first)
+    # The service runs in its own (durable) transaction: it is held inside it, lock taken.
+    monkeypatch.setattr(faults, "after_check", hold_the_first)
+    first_thread, first_outcome = in_thread(lambda: ask(member, expert, 20))
     assert first_holds_lock.wait(10)
     second_thread, second_outcome = in_thread(lambda: ask(member, expert, 21))
 
