@@ -289,7 +289,7 @@ def world_in_transaction(django_db_blocker):
         override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies"),
         _quiet_logs(),
     ):
-        atomic = transaction.atomic()
+        atomic = _test_wrapping()
         atomic.__enter__()
         try:
             world = build_world()
@@ -304,6 +304,15 @@ def world_in_transaction(django_db_blocker):
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
             cache.clear()
+
+
+def _test_wrapping():
+    """An atomic block marked as the tests' own wrapping, as Django's `TestCase` marks its
+    own: services that must run outside any transaction of the code's (`durable=True`, the
+    Stripe door, see core/transactions.py) still run inside it, as they do in every test."""
+    atomic = transaction.atomic()
+    atomic._from_testcase = True
+    return atomic
 
 
 @contextmanager
@@ -366,7 +375,7 @@ class one_request:  # lower case: used like transaction.atomic
         cache.clear()
         self.ignore = zeal.zeal_ignore()
         self.ignore.__enter__()
-        self.atomic = transaction.atomic()
+        self.atomic = _test_wrapping()
         self.atomic.__enter__()
         return self
 
