@@ -1,13 +1,20 @@
-"""Reads about members: the directory."""
+"""Reads about members: the directory, and whether one member may ask another for an
+introduction."""
 
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from billing.models import Membership
-from members.models import User
+from billing.selectors import member_is_active
+from members.models import IntroRequest, User
 
 
 def directory_profiles(
@@ -166,3 +173,88 @@ def directory_page(
         object_list=profiles[:per_page],
         has_next=ranked_after or len(profiles) > per_page,
     )
+
+
+# --- Introductions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntroOffer:
+    """Whether `sender` may ask `recipient` for an introduction now (see `intro_offer`)."""
+
+    refusal: str = ""  # why not, in words for the person asking; empty when they may ask
+    pending: IntroRequest | None = None  # the request they already have waiting, if any
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refusal
+
+
+def intro_offer(*, sender: User, recipient: User) -> IntroOffer:
+    """The one rule for "can `sender` ask `recipient` for an introduction, and if not, why?".
+
+    The profile page asks it to offer the button or say why not; `intro_request_create` asks
+    it again (under the sender's row lock) before writing, so the two never disagree. Both
+    must be current members, the recipient listed in the directory; someone who declined the
+    sender in the last `REPEAT_AFTER_DECLINE_DAYS` can't be asked again yet, and nobody asks
+    more than `OPEN_PER_DAY` a day. An open request already waiting is no refusal: asking
+    again returns it (`pending`). At most two queries, once the memberships are loaded.
+    """
+    if sender.pk == recipient.pk:
+        return IntroOffer(refusal=_("You can't ask for an introduction to yourself."))
+    if not member_is_active(sender):
+        return IntroOffer(
+            refusal=_("Introductions are for current members: rejoin to ask for one.")
+        )
+    profile = getattr(recipient, "profile", None)
+    if (
+        not recipient.is_active
+        or profile is None
+        or not profile.in_directory
+        or not member_is_active(recipient)
+    ):
+        return IntroOffer(
+            refusal=_(
+                "%(name)s isn't taking introductions at the moment: introductions are "
+                "between current members listed in the directory."
+            )
+            % {"name": profile.display_name if profile else _("This member")}
+        )
+    now = timezone.now()
+    declined_since = now - timedelta(days=IntroRequest.REPEAT_AFTER_DECLINE_DAYS)
+    earlier = list(
+        IntroRequest.objects.filter(sender=sender, recipient=recipient)
+        .filter(
+            Q(status=IntroRequest.Status.PENDING)
+            | Q(status=IntroRequest.Status.DECLINED, responded_at__gte=declined_since)
+        )
+        .order_by("-created_at")
+    )
+    pending = next((i for i in earlier if i.status == IntroRequest.Status.PENDING), None)
+    if pending is not None:
+        return IntroOffer(pending=pending)
+    if earlier:
+        declined_at = earlier[0].responded_at or now  # set on every decline (the filter)
+        again = declined_at + timedelta(days=IntroRequest.REPEAT_AFTER_DECLINE_DAYS)
+        return IntroOffer(
+            refusal=_(
+                "They declined an introduction in the last %(days)d days, so you can't ask "
+                "again until %(date)s."
+            )
+            % {
+                "days": IntroRequest.REPEAT_AFTER_DECLINE_DAYS,
+                "date": date_format(timezone.localtime(again), "j F Y"),
+            }
+        )
+    sent_today = IntroRequest.objects.filter(
+        sender=sender, created_at__gte=now - timedelta(days=1)
+    ).count()
+    if sent_today >= IntroRequest.OPEN_PER_DAY:
+        return IntroOffer(
+            refusal=_(
+                "You can ask for %(count)d introductions a day, and you've asked for "
+                "%(count)d today. Please try again tomorrow."
+            )
+            % {"count": IntroRequest.OPEN_PER_DAY}
+        )
+    return IntroOffer()

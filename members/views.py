@@ -20,7 +20,7 @@ from members.forms import (
     ProfileForm,
 )
 from members.models import IntroRequest, Profile
-from members.selectors import directory_page
+from members.selectors import directory_page, intro_offer
 from members.services import (
     InterestCountError,
     intros,
@@ -104,13 +104,17 @@ def interests_edit(request):
 @member_required
 def profile_detail(request, handle: str):
     profile = get_object_or_404(
-        Profile.objects.select_related("user").prefetch_related("interests"),
+        # With their membership: whether they take introductions depends on it.
+        Profile.objects.select_related("user__membership").prefetch_related("interests"),
         handle=handle,
         user__is_active=True,
     )
     if not profile.in_directory and profile.user_id != request.user.pk:
         return render(request, "members/profile_hidden.html", status=404)
-    return render(request, "members/profile_detail.html", {"profile": profile})
+    own = profile.user_id == request.user.pk
+    # The button, or why there is none: the rule the request itself is checked by.
+    offer = None if own else intro_offer(sender=request.user, recipient=profile.user)
+    return render(request, "members/profile_detail.html", {"profile": profile, "offer": offer})
 
 
 # --- Directory and introductions ------------------------------------------------------------
@@ -152,6 +156,22 @@ def intro_request(request, handle: str):
     profile = get_object_or_404(
         Profile.objects.in_directory().select_related("user__membership"), handle=handle
     )
+    if request.method == "GET":
+        # Say so before they write a note, not after.
+        offer = intro_offer(sender=request.user, recipient=profile.user)
+        if offer.pending is not None:
+            messages.info(
+                request,
+                _("You've already asked %(name)s: your request is waiting for their answer.")
+                % {"name": profile.display_name},
+            )
+            return redirect("members:intros")
+        if not offer.allowed:
+            return render(
+                request,
+                "members/intro_request_form.html",
+                {"form": None, "profile": profile, "refusal": offer.refusal},
+            )
     form = IntroRequestForm(
         request.POST if request.method == "POST" else None,
         initial={"sender_contact": _own_contact_details(request.user)},

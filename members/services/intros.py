@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.selectors import member_is_active
 from mail.services import email_queue
 from mail.streams import Stream
 from members.models import IntroRequest, User
+from members.selectors import intro_offer
 
 
 class IntroRefused(Exception):
@@ -21,37 +19,18 @@ class IntroRefused(Exception):
 def intro_request_create(
     *, sender: User, recipient: User, note: str, sender_contact: str
 ) -> IntroRequest:
-    """Ask `recipient` for an introduction. Repeating an open request returns it unchanged."""
-    if sender.pk == recipient.pk:
-        raise IntroRefused("You can't ask for an introduction to yourself.")
-    if not member_is_active(recipient) or not recipient.profile.in_directory:
-        raise IntroRefused("This member isn't taking introductions at the moment.")
-    # One request at a time per sender: the daily count below can't be raced past.
+    """Ask `recipient` for an introduction. Repeating an open request returns it unchanged.
+
+    Raises `IntroRefused` with the reason `members.selectors.intro_offer` gives, the same
+    rule the profile page uses to offer the button or say why not.
+    """
+    # One request at a time per sender: the daily count the rule makes can't be raced past.
     User.objects.select_for_update().filter(pk=sender.pk).first()
-    existing = IntroRequest.objects.filter(
-        sender=sender, recipient=recipient, status=IntroRequest.Status.PENDING
-    ).first()
-    if existing:
-        return existing
-    now = timezone.now()
-    declined_since = now - timedelta(days=IntroRequest.REPEAT_AFTER_DECLINE_DAYS)
-    if IntroRequest.objects.filter(
-        sender=sender,
-        recipient=recipient,
-        status=IntroRequest.Status.DECLINED,
-        responded_at__gte=declined_since,
-    ).exists():
-        raise IntroRefused(
-            "They declined an introduction in the last 90 days, so you can't ask again yet."
-        )
-    sent_today = IntroRequest.objects.filter(
-        sender=sender, created_at__gte=now - timedelta(days=1)
-    ).count()
-    if sent_today >= IntroRequest.OPEN_PER_DAY:
-        raise IntroRefused(
-            f"You can ask for {IntroRequest.OPEN_PER_DAY} introductions a day. "
-            "Please try again tomorrow."
-        )
+    offer = intro_offer(sender=sender, recipient=recipient)
+    if offer.pending is not None:
+        return offer.pending
+    if not offer.allowed:
+        raise IntroRefused(offer.refusal)
     try:
         with transaction.atomic():
             intro = IntroRequest.objects.create(

@@ -247,10 +247,11 @@ MATRIX: dict[str, Row] = {
         data={"interests": ["{interest4}", "{interest5}", "{interest6}"]}),
     "members:directory": page("", L, J, 200, J, 200, 200, J, J),
     "members:detail": page("handle={target_handle}", L, J, 200, J, 200, 200, J, J),
-    # The member has asked the target already: asking again changes nothing.
+    # The member has asked the target already: the page leads to that waiting request, and
+    # asking again changes nothing.
     "members:intro_request": form(
         "handle={target_handle}",
-        get=(L, J, 200, J, 200, 200, J, J),
+        get=(L, J, INTROS, J, 200, 200, J, J),
         post=(L, J, INTROS, J, ok(INTROS), ok(INTROS), J, J),
         data={"note": "Shall we have coffee?", "sender_contact": "07700 900123"}),
     "members:intros": page("", L, 200, 200, 200, 200, 200, 200, 200),
