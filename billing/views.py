@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -69,8 +71,25 @@ def membership_status(request):
     )
 
 
+# The portal sends the member back here with this marker: then Stripe is asked at once.
+PORTAL_RETURN_MARKER = "portal"
+
+
 @login_required
 def billing_detail(request):
+    if request.GET.get("from") == PORTAL_RETURN_MARKER:
+        try:
+            billing.membership_refresh_after_portal(user=request.user)
+        except StripeUnavailable:
+            messages.warning(
+                request,
+                _(
+                    "We couldn't check with Stripe just now, so a change you made there may "
+                    "take a few minutes to show here."
+                ),
+            )
+        # A reload of the page then shows the row without asking Stripe again.
+        return redirect("billing:detail")
     membership = membership_of(request.user)
     return render(
         request,
@@ -84,7 +103,9 @@ def billing_detail(request):
 def billing_portal(request):
     try:
         portal_url = billing.portal_start(
-            user=request.user, return_url=request.build_absolute_uri(reverse("billing:detail"))
+            user=request.user,
+            return_url=request.build_absolute_uri(reverse("billing:detail"))
+            + f"?from={PORTAL_RETURN_MARKER}",
         )
     except Membership.DoesNotExist:
         messages.info(request, _("You haven't joined yet, so there is nothing to manage."))
@@ -92,6 +113,30 @@ def billing_portal(request):
     except StripeUnavailable:
         return render(request, "billing/payment_unavailable.html", status=503)
     return redirect_303(portal_url)
+
+
+@login_required
+@require_POST
+def billing_resume(request):
+    """Keep a membership that was cancelled at the end of its period."""
+    try:
+        membership = billing.membership_resume(user=request.user)
+    except billing.NothingToResume:
+        messages.info(
+            request, _("There's no running membership to resume: you can join again any time.")
+        )
+        return redirect("billing:detail")
+    except StripeUnavailable:
+        return render(request, "billing/payment_unavailable.html", status=503)
+    if membership.current_period_end:
+        messages.success(
+            request,
+            _("Your membership carries on: it renews on %(date)s.")
+            % {"date": date_format(timezone.localtime(membership.current_period_end), "j F Y")},
+        )
+    else:
+        messages.success(request, _("Your membership carries on."))
+    return redirect("billing:detail")
 
 
 @csrf_exempt

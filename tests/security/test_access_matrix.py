@@ -270,6 +270,8 @@ MATRIX: dict[str, Row] = {
     "billing:detail": page("", L, 200, 200, 200, 200, 200, 200, 200),
     "billing:membership_status": page("", L, 200, 200, 200, 200, 200, 200, 200),
     "billing:portal": action("", L, J, 503, 503, 503, 503, J, J),
+    # Nobody here is cancelling at the period's end: nothing to resume, nothing changes.
+    "billing:resume": action("", L, *["->/billing/"] * 7),
     # Signed by Stripe, not by a session: an unsigned POST is refused whoever sends it.
     "billing:webhook": action("", 400, 400, 400, 400, 400, 400, 400, 400),
     # --- Members: email choices; in the emailed links the signed token is the permission --
