@@ -274,7 +274,14 @@ def event_create(request):
         raise PermissionDenied(_("Only group organisers can create events."))
     if not acts_as_staff(request.user) and not member_is_active(request.user):
         return _join_redirect(request)
-    form = EventForm(request.POST or None, request.FILES or None, user=request.user)
+    initial = {}
+    # "New event" on a group's page names the group: chosen already, if theirs to organise.
+    slug = request.GET.get("group", "")[:100] if request.method == "GET" else ""
+    if slug and (group := selectors.organised_groups(request.user).filter(slug=slug).first()):
+        initial = {"group": group.pk, "city": group.city}
+    form = EventForm(
+        request.POST or None, request.FILES or None, user=request.user, initial=initial
+    )
     if request.method == "POST":
         if form.is_valid():
             event, _changed = services.event_save(
