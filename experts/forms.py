@@ -1,4 +1,5 @@
 import datetime
+from typing import cast
 
 from django import forms
 from django.db.models import Exists, OuterRef
@@ -6,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from experts.models import Expert, ExpertRequest, Region
+from experts.selectors import event_regions, travel_warning
 from experts.validators import validate_future_event_date
 from members.models import Interest
 
@@ -73,6 +75,21 @@ class DateInput(forms.DateInput):
 
 
 class ExpertRequestForm(forms.ModelForm):
+    """A member's request for `expert`. The event's region isn't stored: it is asked so that
+    an expert who doesn't usually go there is flagged before sending (`travel_warning`), and
+    sending then needs `ask_anyway` ticked."""
+
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.none(),
+        required=False,
+        label=_("Region"),
+        empty_label=_("Choose the region"),
+        help_text=_("So we can tell you now if the expert doesn't usually go there."),
+    )
+    ask_anyway = forms.BooleanField(
+        required=False,
+        label=_("I understand they don't usually go there: ask anyway"),
+    )
     audience = forms.IntegerField(
         label=_("Expected audience"),
         min_value=1,
@@ -127,8 +144,19 @@ class ExpertRequestForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, expert: Expert, **kwargs):
         super().__init__(*args, **kwargs)
+        self.expert = expert
+        self.travel_warning = ""
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = event_regions()
+        # Which choices need no warning, for the page's script to show it as soon as one is
+        # picked; the server checks again on sending.
+        self.regions_within_reach = [
+            region.pk
+            for region in event_regions()
+            if not travel_warning(expert=expert, region=region)
+        ]
+        self.travels_to = ", ".join(region.name for region in expert.regions.all())
         tomorrow = timezone.localdate() + datetime.timedelta(days=1)
         self.fields["event_date"].widget.attrs["min"] = tomorrow.isoformat()
         self.fields["message"].widget.attrs["minlength"] = ExpertRequest.MESSAGE_MIN
@@ -140,6 +168,15 @@ class ExpertRequestForm(forms.ModelForm):
 
     def clean_message(self) -> str:
         return self.cleaned_data["message"].strip()
+
+    def clean(self):
+        data = super().clean()
+        self.travel_warning = travel_warning(expert=self.expert, region=data.get("region"))
+        if self.travel_warning and not data.get("ask_anyway"):
+            self.add_error(
+                "ask_anyway", _("Tick this box to ask anyway, or choose another expert.")
+            )
+        return data
 
     def request_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

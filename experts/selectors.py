@@ -4,7 +4,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from experts.models import Expert, ExpertQuerySet, ExpertRequest, ExpertRequestQuerySet, Region
+from django.utils.translation import gettext as _
+
+from experts.models import (
+    Expert,
+    ExpertQuerySet,
+    ExpertRequest,
+    ExpertRequestQuerySet,
+    Region,
+    RegionQuerySet,
+)
 from members.models import Interest, User
 
 
@@ -79,3 +88,40 @@ def open_request_for(*, member: User, expert: Expert) -> ExpertRequest | None:
         .order_by("-created_at")
         .first()
     )
+
+
+# --- Where an expert travels -----------------------------------------------------------------
+
+
+def event_regions() -> RegionQuerySet:
+    """The places an event can be in, for the request form: each UK region, and online
+    ("Anywhere in the UK" is where an expert goes, never where an event is)."""
+    return Region.objects.exclude(kind=Region.Kind.NATIONWIDE).in_order()
+
+
+def travel_warning(*, expert: Expert, region: Region | None) -> str:
+    """Why asking `expert` to an event in `region` may not work, or "" when it should.
+
+    An expert goes where their regions say: a UK region named there, any UK region when
+    they go anywhere in the UK, and online only when online is named. An expert who names
+    no regions, or an event whose region isn't given, gets no warning. Reads the expert's
+    regions through `expert.regions.all()` (prefetched by `for_detail`).
+    """
+    if region is None:
+        return ""
+    regions = list(expert.regions.all())
+    if not regions or any(r.pk == region.pk for r in regions):
+        return ""
+    if region.kind == Region.Kind.PLACE and any(r.kind == Region.Kind.NATIONWIDE for r in regions):
+        return ""
+    goes_to = ", ".join(r.name for r in regions)
+    if region.kind == Region.Kind.ONLINE:
+        return _("%(name)s doesn't usually speak at online events: they travel to %(regions)s.") % {
+            "name": expert.name,
+            "regions": goes_to,
+        }
+    return _("%(name)s doesn't usually travel to %(region)s: they go to %(regions)s.") % {
+        "name": expert.name,
+        "region": region.name,
+        "regions": goes_to,
+    }

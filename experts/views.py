@@ -90,8 +90,9 @@ def _group_credentials(credentials) -> list[tuple[str, list]]:
 @require_http_methods(["GET", "POST"])
 @rate_limited("expert_request")
 def expert_request_create(request, slug: str):
-    expert = get_object_or_404(Expert.objects.published(), slug=slug)
-    form = ExpertRequestForm(request.POST or None)
+    # With where they go: the form warns when the event is somewhere they don't.
+    expert = get_object_or_404(Expert.objects.published().prefetch_related("regions"), slug=slug)
+    form = ExpertRequestForm(request.POST or None, expert=expert)
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -1,4 +1,5 @@
-// Experts: a live character count on the request message, and a confirm before withdrawing.
+// Experts: a live character count on the request message, a warning when the event is
+// somewhere the expert doesn't go, and a confirm before withdrawing.
 (function () {
   "use strict";
 
@@ -16,6 +17,17 @@
     }
     field.addEventListener("input", update);
     update();
+  });
+
+  // The request form: warn as soon as the event's region is one the expert doesn't go to.
+  document.querySelectorAll("[data-travel]").forEach(function (box) {
+    var select = box.querySelector("select");
+    var warning = box.querySelector("[data-travel-warning]");
+    if (!select || !warning) return;
+    var withinReach = (box.dataset.withinReach || "").split(",").filter(Boolean);
+    select.addEventListener("change", function () {
+      warning.hidden = !select.value || withinReach.indexOf(select.value) !== -1;
+    });
   });
 
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
