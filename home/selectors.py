@@ -61,6 +61,20 @@ def you_share(names: str | list[str]) -> str:
     return _("You share: %(interests)s") % {"interests": names}
 
 
+# Interest names gathered in the database come joined by this (no name holds it) and are put
+# in order here: SQLite, which `make run` uses, can't order inside an aggregate.
+NAME_SEPARATOR = "\x1f"
+
+
+def _names_of(field: str) -> StringAgg:
+    return StringAgg(field, Value(NAME_SEPARATOR))
+
+
+def _in_order(names: str | None) -> str:
+    """Names gathered by `_names_of`, A to Z, as a list in words ("Marketing, Sales")."""
+    return ", ".join(sorted((names or "").split(NAME_SEPARATOR), key=str.casefold))
+
+
 # --- A newcomer's path ----------------------------------------------------------------------
 
 
@@ -104,7 +118,9 @@ class Progress:
                 _("Your profile"),
                 reverse("members:profile"),
                 self.profile_done,
-                _("Done") if self.profile_done else _("Add a line about what you do"),
+                _("Members can see who you are")
+                if self.profile_done
+                else _("Add a line about what you do"),
             ),
             Step(
                 "interests",
@@ -251,14 +267,13 @@ def _my_interests(user: User) -> QuerySet[Any]:
 
 
 def _shared_names(through: type[Any], column: str, mine: QuerySet[Any]) -> Subquery:
-    """A subquery: the names of the row's interests that are also the member's, A to Z."""
+    """A subquery: the names of the row's interests that are also the member's (`_in_order`
+    puts them in order)."""
     return Subquery(
         through.objects.filter(**{column: OuterRef("pk")}, interest_id__in=mine)
         .order_by()
         .values(column)
-        .annotate(
-            names=StringAgg("interest__name", Value(", "), order_by="interest__name"),
-        )
+        .annotate(names=_names_of("interest__name"))
         .values("names")[:1]
     )
 
@@ -313,14 +328,18 @@ def _group_threads(user: User, now: datetime) -> list[Thread]:
 
 
 def _matching_offers(mine: QuerySet[Any]) -> list[Offer]:
-    """This month's offers sharing an interest with the member, featured first."""
-    return list(
+    """This month's offers sharing an interest with the member, featured first; each with
+    `shared_names`, the interests they share ("Marketing, Sales")."""
+    offers = list(
         Offer.objects.current()
         .annotate(shared_names=_shared_names(Offer.interests.through, "offer_id", mine))
         .filter(shared_names__isnull=False)
         .select_related("partner")
         .order_by("-featured", "valid_until", "title", "pk")[:OFFERS]
     )
+    for offer in offers:
+        offer.shared_names = _in_order(offer.shared_names)
+    return offers
 
 
 def _suggested_group(user: User, mine: QuerySet[Any]) -> Suggestion | None:
@@ -331,9 +350,7 @@ def _suggested_group(user: User, mine: QuerySet[Any]) -> Suggestion | None:
         Group.objects.published()
         .not_joined_by(user)
         .sharing_interests(mine, city=city)
-        .annotate(
-            shared_names=StringAgg("interests__name", Value(", "), order_by="interests__name")
-        )
+        .annotate(shared_names=_names_of("interests__name"))
         .first()
     )
     if group is None:
@@ -344,7 +361,7 @@ def _suggested_group(user: User, mine: QuerySet[Any]) -> Suggestion | None:
         "group",
         group.name,
         group.get_absolute_url(),
-        you_share(group.shared_names),
+        you_share(_in_order(group.shared_names)),
         f"{where} · {size}",
         group,
     )
@@ -367,7 +384,7 @@ def _suggested_event(user: User, mine: QuerySet[Any], now: datetime) -> Suggesti
     if event is None:
         return None
     if event.shared_names or event.group is None:
-        reason = you_share(event.shared_names)
+        reason = you_share(_in_order(event.shared_names))
     else:
         reason = _("From your group %(group)s") % {"group": event.group.name}
     when = date_format(timezone.localtime(event.starts_at), "D j M, H:i")
@@ -391,7 +408,7 @@ def _suggested_member(user: User, mine: QuerySet[Any]) -> Suggestion | None:
         .filter(pk__in=candidates, interests__in=mine)
         .annotate(
             shared=Count("interests"),
-            shared_names=StringAgg("interests__name", Value(", "), order_by="interests__name"),
+            shared_names=_names_of("interests__name"),
         )
         .order_by("-shared", "pk")
         .first()
@@ -403,7 +420,7 @@ def _suggested_member(user: User, mine: QuerySet[Any]) -> Suggestion | None:
         "member",
         profile.display_name,
         profile.get_absolute_url(),
-        you_share(profile.shared_names),
+        you_share(_in_order(profile.shared_names)),
         detail,
         profile,
     )
