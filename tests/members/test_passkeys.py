@@ -11,13 +11,18 @@ from __future__ import annotations
 import pytest
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.db import transaction
 from django.test import RequestFactory
 from django.urls import reverse
 
-from members.models import User
-from members.staff import enrolment_session_start, session_used_mfa, staff_powers
-from tests.experts.conftest import totp_code
+from members.models import StaffEnrolment
+from members.services.staff import staff_enrolment_send
+from members.staff import (
+    enrolment_session_start,
+    enrolment_token,
+    session_used_mfa,
+    staff_powers,
+)
 from tests.members.factories import PASSWORD, UserFactory
 
 
@@ -101,18 +106,25 @@ def test_a_member_adds_a_passkey_and_signs_in_with_it_alone(live_server, page):
 @pytest.mark.usefixtures("smtp_server")
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_staff_who_sign_in_with_a_passkey_alone_open_the_admin(live_server, page):
+def test_staff_add_a_passkey_from_their_emailed_link_and_it_alone_opens_the_admin(
+    live_server, page
+):
     staff = UserFactory(email="passkey.staff@example.org", is_staff=True, is_superuser=True)
-    secret = generate_totp_secret()
-    TOTP.activate(staff, secret)
+    with transaction.atomic():
+        enrolment = staff_enrolment_send(user=staff, reason=StaffEnrolment.Reason.GRANTED)
+    link = reverse("members:staff_enrol", kwargs={"token": enrolment_token(enrolment)})
     virtual_authenticator(page)
     sign_in_with_password(page, live_server.url, staff)
-    page.fill("input[name=code]", totp_code(secret))
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url(lambda url: "/2fa/authenticate/" not in url)
-    add_passkey(page, live_server.url, "Office key")
+    # A password alone does not let staff add a second factor: only their emailed link does.
+    page.goto(f"{live_server.url}/accounts/2fa/webauthn/add/")
+    page.get_by_role("heading", name="Set up two-factor authentication from your email").wait_for()
+    page.goto(f"{live_server.url}{link}")
+    page.get_by_role("button", name="Set up my authenticator").click()
+    page.wait_for_url(lambda url: "/staff/" not in url)
+
+    add_passkey(page, live_server.url, "Office laptop")
     sign_out(page, live_server.url)
-    # The control: a password alone does not even sign staff in; the second step is asked for.
+    # The control: now a password alone does not even sign staff in; the second step is asked.
     sign_in_with_password(page, live_server.url, staff)
     assert "/accounts/2fa/authenticate/" in page.url
     page.context.clear_cookies()
@@ -122,7 +134,6 @@ def test_staff_who_sign_in_with_a_passkey_alone_open_the_admin(live_server, page
 
     assert response.status == 200
     assert page.url == f"{live_server.url}/admin/"
-    assert User.objects.get(pk=staff.pk).is_staff
 
 
 # --- Without a browser -------------------------------------------------------------------------
