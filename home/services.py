@@ -1,4 +1,7 @@
-"""Writes for the newcomer's path: choosing groups before joining, and joining them after."""
+"""Writes for the newcomer's path: choosing groups before joining, and joining them after.
+
+Each is called from a view and commits its own transaction (`durable=True`, as the README
+asks of services a view calls)."""
 
 from __future__ import annotations
 
@@ -22,21 +25,21 @@ def group_pick(*, user: User, group: Group) -> bool:
     click, and the second press finds the first pick.
     """
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             _pick, created = GroupPick.objects.get_or_create(user=user, group=group)
     except IntegrityError:
         return False  # a simultaneous press picked it first
     return created
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def group_unpick(*, user: User, group: Group) -> bool:
     """Take a pick back; returns whether there was one."""
     deleted, _by_model = GroupPick.objects.filter(user=user, group=group).delete()
     return bool(deleted)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def picked_groups_join(*, user: User) -> list[Group]:
     """Join every published group `user` picked before becoming a member, and forget the
     picks; returns the groups joined now (ones they are in already are skipped quietly).
