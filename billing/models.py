@@ -10,6 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TimeStampedModel
 
 
+class Standing(models.TextChoices):
+    """Where someone stands with Mutual: the one answer to "is this a member?".
+
+    Read it through `Membership.standing` or `billing.selectors.standing_of(user)`; every page,
+    service and email asks it there, so "lapsed" cannot mean three things on three pages.
+    """
+
+    MEMBER = "member", _("member")
+    LAPSED = "lapsed", _("membership ended")
+    NEVER_JOINED = "never_joined", _("not a member yet")
+
+
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def active(self, *, now=None) -> "MembershipQuerySet":
         """Memberships that grant access now: see `Membership.is_active`."""
@@ -51,6 +63,9 @@ class Membership(TimeStampedModel):
         PAUSED = "paused", _("paused")
 
     ACCESS_STATUSES = (Status.ACTIVE, Status.TRIALING)
+    # Stripe puts only a subscription whose first invoice was never paid in these (and NONE
+    # is a Checkout started with no subscription at all): see `standing`.
+    NEVER_PAID_STATUSES = (Status.NONE, Status.INCOMPLETE, Status.INCOMPLETE_EXPIRED)
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
@@ -88,6 +103,39 @@ class Membership(TimeStampedModel):
             now = now or timezone.now()
             return now < self.past_due_since + timedelta(days=settings.MEMBERSHIP_GRACE_DAYS)
         return False
+
+    @property
+    def standing(self) -> Standing:
+        """MEMBER, LAPSED or NEVER_JOINED: the one rule every page uses (see `Standing`).
+
+        MEMBER exactly when `is_active()`: active, trialing, or past due within the grace
+        period (`MEMBERSHIP_GRACE_DAYS`), so a member whose card has just failed keeps
+        everything until the grace period ends.
+
+        Otherwise LAPSED if this membership once gave access (a paid period, or a Stripe
+        trial) and NEVER_JOINED if it never did. The row keeps no payment history, so the
+        evidence is the status, read with Stripe's lifecycle:
+
+        - "" (NONE): Checkout was started; no subscription exists.
+        - `incomplete`, `incomplete_expired`: the *first* invoice is unpaid, or expired
+          unpaid after 23 hours. Only a new subscription is ever in these.
+        - `past_due` (after the grace period), `unpaid`: a *renewal* failed, so an earlier
+          period was paid for (or trialled).
+        - `paused`: only a trial that ended without a card.
+        - `canceled`: ended after being active, trialling or past due.
+
+        `current_period_end` is no evidence either way: Stripe gives an unpaid, incomplete
+        subscription a billing period too, and every sync overwrites it with the current
+        subscription's. Two cases the row cannot show: a former member whose new attempt to
+        rejoin is incomplete or expired reads as NEVER_JOINED (the row now mirrors the new
+        subscription), and a subscription cancelled while still incomplete reads as LAPSED.
+        Both would need a "first paid at" field written by `membership_apply_state`.
+        """
+        if self.is_active():
+            return Standing.MEMBER
+        if self.status in self.NEVER_PAID_STATUSES:
+            return Standing.NEVER_JOINED
+        return Standing.LAPSED
 
     @property
     def grace_ends_at(self):
