@@ -5,22 +5,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from billing.models import Membership
-from billing.selectors import member_is_active, membership_of
+from billing.selectors import member_is_active
 from core.ratelimit import over_limit, rate_limited
 from discounts import services
 from discounts.forms import CodeCheckForm
 from discounts.models import Offer, Partner, site_today
 from discounts.selectors import catalogue, member_redemptions, offer_state
 from members.decorators import member_required
-
-# Memberships that were paid for once and are no longer active: "rejoin", not "join".
-LAPSED_STATUSES = {
-    Membership.Status.CANCELED,
-    Membership.Status.UNPAID,
-    Membership.Status.PAST_DUE,
-    Membership.Status.PAUSED,
-}
 
 
 @require_GET
@@ -41,8 +32,8 @@ def offer_list(request):
 def offer_detail(request, slug: str):
     offer = get_object_or_404(Offer.objects.for_listing(), slug=slug)
     redemptions = member_redemptions(member=request.user, offer=offer)
+    # "Rejoin" or "join" for non-members: the template reads `standing` (context processor).
     is_member = member_is_active(request.user)
-    membership = membership_of(request.user)
     state = offer_state(offer=offer)
     context = {
         "offer": offer,
@@ -52,7 +43,6 @@ def offer_detail(request, slug: str):
         "can_redeem_another": (
             is_member and state == "open" and 0 < len(redemptions) < offer.per_member_limit
         ),
-        "lapsed": bool(membership and membership.status in LAPSED_STATUSES and not is_member),
     }
     return render(request, "discounts/offer_detail.html", context)
 

@@ -22,17 +22,14 @@ from events.forms import CancelForm, EventFilterForm, EventForm, InviteForm, Mes
 from events.ics import calendar_bytes, site_host
 from events.models import RSVP, CalendarFeed, Event
 from events.services.invites import DAILY_CAP, sent_today
+from members.decorators import join_redirect
 from members.staff import acts_as_staff
 
 PAGE_SIZE = 24
 
 
 def _join_redirect(request):
-    messages.info(
-        request,
-        _("That's for paying members. Join Mutual to take part: it's one small monthly fee."),
-    )
-    return redirect("billing:join")
+    return join_redirect(request)  # "rejoin" or "join", by the person's standing
 
 
 def organiser_required(view):

@@ -7,8 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from billing.models import Membership
-from billing.selectors import member_is_active, membership_of
+from billing.selectors import member_is_active
 from core.ratelimit import rate_limited
 from experts import selectors, services
 from experts.forms import ExpertFilterForm, ExpertRequestForm
@@ -17,7 +16,6 @@ from members.decorators import member_required
 from members.staff import acts_as_staff
 
 PAGE_SIZE = 24
-_NEVER_PAID = {Membership.Status.NONE, Membership.Status.INCOMPLETE}
 
 
 def expert_list(request):
@@ -52,7 +50,6 @@ def expert_detail(request, slug: str):
     appearances = selectors.expert_appearances(expert=expert)
     credentials = list(expert.credentials.all())
     user = request.user
-    membership = membership_of(user)
     return render(
         request,
         "experts/expert_detail.html",
@@ -63,8 +60,6 @@ def expert_detail(request, slug: str):
             "upcoming": appearances.upcoming,
             "past": appearances.past,
             "can_request": expert.is_published and member_is_active(user),
-            # Someone who paid before, as opposed to someone who never finished joining.
-            "lapsed": bool(membership and membership.status not in _NEVER_PAID),
             "existing_request": selectors.open_request_for(member=user, expert=expert),
         },
     )

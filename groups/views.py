@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from billing.models import Membership
-from billing.selectors import member_is_active, membership_of
+from billing.selectors import member_is_active
 from core.ratelimit import rate_limited
 from groups import selectors, services
 from groups.emails import unfollow_token_read
@@ -29,7 +28,6 @@ THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 50
 MEMBERS_ON_GROUP_PAGE = 12
 MEMBERS_PER_PAGE = 48
-_NEVER_PAID = {Membership.Status.NONE, Membership.Status.INCOMPLETE}
 
 
 def group_list(request):
@@ -67,13 +65,13 @@ def group_detail(request, slug: str):
     group = _visible_group(request, slug)
     user = request.user
     organisers, membership = selectors.organisers_and_viewer(group=group, user=user)
+    # The template words its "rejoin" or "join" card by `standing` (context processor).
     active = member_is_active(user)
     context = {
         "group": group,
         "membership": membership,
         "organisers": organisers,
         "is_active_member": active,
-        "lapsed": _lapsed(user),
         "can_moderate": selectors.can_moderate(user=user, group=group, membership=membership),
         # Events are public: everyone sees what's coming up (the events app provides it).
         "page_sections": selectors.group_page_sections(group=group, request=request),
@@ -85,12 +83,6 @@ def group_detail(request, slug: str):
         )
         context.update(members=members, threads=threads)
     return render(request, "groups/group_detail.html", context)
-
-
-def _lapsed(user) -> bool:
-    """Someone who paid before and has stopped, as opposed to someone who never joined."""
-    membership = membership_of(user)
-    return bool(membership and membership.status not in _NEVER_PAID and not membership.is_active())
 
 
 @member_required
