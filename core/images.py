@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -23,10 +24,13 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 FORMATS = ("JPEG", "PNG", "WEBP")
-FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+FORMAT_NAMES: dict[str | None, str] = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 MAX_SIDE = 4000  # pixels on each side: at most 16 megapixels, 64 MB once decoded
-SAVE_OPTIONS = {
+SAVE_OPTIONS: dict[str, dict[str, int | bool]] = {
     "JPEG": {"quality": 90, "optimize": True},
     "PNG": {"optimize": True},
     "WEBP": {"quality": 90},
@@ -42,7 +46,7 @@ class ImageValidator:
     what gets saved. Files already in storage were checked when they were uploaded.
     """
 
-    def __init__(self, *, max_bytes: int, what: str, max_side: int = MAX_SIDE):
+    def __init__(self, *, max_bytes: int, what: StrOrPromise, max_side: int = MAX_SIDE):
         self.max_bytes = max_bytes
         self.what = what  # gettext_lazy("photo"), ("logo"): the word the messages use
         self.max_side = max_side

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,18 @@ from groups.models import (
     PostReport,
     Thread,
 )
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _GroupCounts(TypedDict):  # GroupAdmin.get_queryset
+        counted_members: int
+        counted_organisers: int
+
+    class _PostCounts(TypedDict):  # PostAdmin.get_queryset
+        open_report_count: int
 
 
 class OrganiserInline(admin.TabularInline):
@@ -68,11 +82,11 @@ class GroupAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("members"), ordering="counted_members")
-    def members(self, group: Group) -> int:
+    def members(self, group: "WithAnnotations[Group, _GroupCounts]") -> int:
         return group.counted_members
 
     @admin.display(description=_("organisers"), ordering="counted_organisers")
-    def organisers(self, group: Group) -> int:
+    def organisers(self, group: "WithAnnotations[Group, _GroupCounts]") -> int:
         return group.counted_organisers
 
     def save_related(self, request, form, formsets, change):
@@ -186,7 +200,7 @@ class GroupProposalAdmin(admin.ModelAdmin):
 
 class ReportInline(admin.TabularInline):
     model = PostReport
-    fields = ["reporter", "reason", "created_at", "resolved_at"]
+    fields = ("reporter", "reason", "created_at", "resolved_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -195,7 +209,7 @@ class ReportInline(admin.TabularInline):
         return False
 
 
-class PostModerationMixin:
+class PostModerationMixin(admin.ModelAdmin):
     """Hide or keep posts from the admin; both close the post's open reports."""
 
     actions = ["hide_as_spam", "hide_as_selling", "hide_as_abusive", "approve"]
@@ -282,7 +296,7 @@ class PostAdmin(PostModerationMixin, admin.ModelAdmin):
         return display_name(post.author)
 
     @admin.display(description=_("open reports"), ordering="open_report_count")
-    def open_reports(self, post: Post) -> int:
+    def open_reports(self, post: "WithAnnotations[Post, _PostCounts]") -> int:
         return post.open_report_count
 
 

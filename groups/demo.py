@@ -323,6 +323,7 @@ def _seed_batch(
 
 def _seed_discussion(groups, people: dict[int, list[int]], rng, now) -> dict:
     """Two conversations a group, with replies; returns each group's latest post time."""
+    replies: list[tuple[Thread, Post]]
     threads, openings, replies = [], [], []
     for group in groups:
         for title, body, answers in rng.sample(CONVERSATIONS, k=2):

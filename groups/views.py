@@ -68,7 +68,7 @@ def group_detail(request, slug: str):
     user = request.user
     organisers, membership = selectors.organisers_and_viewer(group=group, user=user)
     active = member_is_active(user)
-    context = {
+    context: dict[str, object] = {
         "group": group,
         "membership": membership,
         "organisers": organisers,

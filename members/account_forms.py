@@ -6,10 +6,13 @@ Separate from members/forms.py, which allauth imports while building these base 
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 
+from members.models import User
 from members.services.addresses import address_confirmed_by, address_held_unverified_only
 
 
 class SignupForm(AllauthSignupForm):
+    account_already_exists: bool  # allauth's (it has no type hints)
+
     def validate_unique_email(self, value) -> str:
         email = super().validate_unique_email(value)
         if self.account_already_exists and address_held_unverified_only(email=email):
@@ -20,6 +23,8 @@ class SignupForm(AllauthSignupForm):
 
 
 class ResetPasswordForm(AllauthResetPasswordForm):
+    users: list[User]  # allauth's (it has no type hints)
+
     def clean_email(self) -> str:
         email = super().clean_email()
         # Never mail a reset link for an account that has not confirmed this address: it

@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from groups.models import Group, GroupMembership, GroupProposal, ThreadFollow
+from groups.models import (
+    Group,
+    GroupMembership,
+    GroupMembershipQuerySet,
+    GroupProposal,
+    ThreadFollow,
+)
 from mail.services import email_queue
 from members.models import Interest, User
 
@@ -69,7 +75,7 @@ def group_leave(*, group: Group, user: User) -> bool:
     return True
 
 
-def _other_organisers(group: Group, membership: GroupMembership):
+def _other_organisers(group: Group, membership: GroupMembership) -> GroupMembershipQuerySet:
     return GroupMembership.objects.organisers().filter(group=group).exclude(pk=membership.pk)
 
 
@@ -153,7 +159,7 @@ def group_proposal_approve(*, proposal: GroupProposal, decided_by: User) -> Grou
     Approving an approved proposal returns its group again; a declined one is refused.
     """
     proposal = GroupProposal.objects.select_for_update().get(pk=proposal.pk)
-    if proposal.status == GroupProposal.Status.APPROVED and proposal.group_id:
+    if proposal.status == GroupProposal.Status.APPROVED and proposal.group is not None:
         return proposal.group
     if proposal.status != GroupProposal.Status.PENDING:
         raise GroupError(_("“%(name)s” was already declined.") % {"name": proposal.name})
@@ -185,7 +191,9 @@ def group_proposal_decline(*, proposal: GroupProposal, decided_by: User, note: s
     return True
 
 
-def _decide(proposal: GroupProposal, status: str, decided_by: User, group=None) -> None:
+def _decide(
+    proposal: GroupProposal, status: str, decided_by: User, group: Group | None = None
+) -> None:
     proposal.status = status
     proposal.decided_by = decided_by
     proposal.decided_at = timezone.now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,6 +11,10 @@ from django.utils import timezone
 from mail.services import email_queue
 from members.models import StaffEnrolment, User
 from members.staff import enrolment_address
+
+if TYPE_CHECKING:
+    from allauth.mfa.models import Authenticator
+    from django.http import HttpRequest
 
 ENROLMENT_VALID_FOR = timedelta(days=3)
 # A fresh link at most this often, however often someone presses "send me a new link".
@@ -70,7 +75,7 @@ def staff_enrolment_redeem(*, enrolment: StaffEnrolment, user: User) -> bool:
     return True
 
 
-def authenticator_remove(*, request, authenticator) -> None:
+def authenticator_remove(*, request: HttpRequest, authenticator: Authenticator) -> None:
     """Remove an authenticator for its owner (staff in the admin, after a lost phone), with
     allauth's clean-up of recovery codes left alone, and tell the owner by email."""
     from allauth.account.adapter import get_adapter
