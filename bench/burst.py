@@ -142,7 +142,7 @@ def check(event, expected_confirmed: int, expected_waiting: int) -> dict:
     )
     waiting = len(positions)
     contiguous = [r.position for r in positions] == list(range(1, waiting + 1))
-    tickets = [r.waitlist_ticket for r in positions]
+    tickets = [r.waitlist_ticket or 0 for r in positions]  # waitlisted rows all have one
     return {
         "confirmed": confirmed,
         "waitlisted": waiting,

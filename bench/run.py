@@ -674,7 +674,7 @@ def goals(rows, memory, burst_result, digest_rows, config) -> list:
     def failing(check):
         return [r["key"] for r in pages if not r["checks"][check]]
 
-    items = []
+    items: list[tuple[str, bool | None, str]] = []  # None: not measured
     for kind, goal in (("anonymous", GOAL_ANONYMOUS), ("member", GOAL_MEMBER)):
         chosen = [r for r in pages if r["page"]["kind"] == kind]
         short = [f"{r['key']} {r['ratio']:.2f}" for r in chosen if r["ratio"] < goal]

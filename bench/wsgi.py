@@ -34,7 +34,7 @@ FLOOR_CATEGORY = Interest.Category.WELLBEING  # twelve rows in the seeded taxono
 EXTRA = "Additional fortune added at request time."
 
 # Its own engine (cached loader, autoescape on), so the floor needs no settings change.
-engine = Engine(dirs=[Path(__file__).resolve().parent / "templates"], debug=False)
+engine = Engine(dirs=[str(Path(__file__).resolve().parent / "templates")], debug=False)
 
 
 def fortunes(request):

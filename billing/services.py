@@ -68,7 +68,8 @@ def checkout_start(*, user: User, success_url: str, cancel_url: str) -> str:
         customer_id = stripe_api.customer_create(email=user.email, user_id=user.pk)
         with transaction.atomic(durable=True):
             membership = _membership_link_customer(user=user, customer_id=customer_id)
-        customer_id = membership.stripe_customer_id
+        # The one linked first (a concurrent request's, perhaps); it is never left empty.
+        customer_id = membership.stripe_customer_id or customer_id
     return stripe_api.checkout_session_create(
         customer_id=customer_id,
         user_id=user.pk,
@@ -80,7 +81,7 @@ def checkout_start(*, user: User, success_url: str, cancel_url: str) -> str:
 
 def portal_start(*, user: User, return_url: str) -> str:
     membership = Membership.objects.filter(user=user).exclude(stripe_customer_id=None).first()
-    if membership is None:
+    if membership is None or membership.stripe_customer_id is None:
         raise Membership.DoesNotExist("This account has no Stripe customer yet.")
     return stripe_api.portal_session_create(
         customer_id=membership.stripe_customer_id, return_url=return_url
@@ -245,7 +246,7 @@ def _membership_repr(membership: Membership) -> str:
     return f"membership #{membership.pk}"
 
 
-def _payment_failure_notice(*, membership: Membership, invoice_id: str, attempt_count: int):
+def _payment_failure_notice(*, membership: Membership, invoice_id: str, attempt_count: int) -> None:
     """One "please update your card" email per failed attempt of an invoice (transactional)."""
     email_queue(
         kind="payment_failed",

@@ -59,10 +59,9 @@ class WebhookEvent:
 
 
 def get_client() -> stripe.StripeClient:
-    base_addresses = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY or "sk_test_missing",
-        base_addresses=base_addresses,
+        base_addresses={"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None,
         # A stand-in answers 409 on id conflicts, which the SDK would retry.
         max_network_retries=0 if settings.STRIPE_API_BASE else 2,
     )

@@ -436,7 +436,7 @@ if STRIPE_API_BASE:
 
     _standin = urlsplit(STRIPE_API_BASE)
     _payment_origins.append(f"{_standin.scheme}://{_standin.netloc}")
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],

@@ -7,6 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from kombu import Connection
+from kombu.connection import ConnectionPool
 
 from discounts.selectors import current_offers
 from events.selectors import upcoming_events
@@ -47,7 +48,7 @@ def _check_cache() -> None:
         raise RuntimeError("cache did not return what was stored")
 
 
-_broker_pools: dict[str, object] = {}
+_broker_pools: dict[str, ConnectionPool] = {}
 
 
 def _check_broker() -> None:

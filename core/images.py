@@ -19,6 +19,7 @@ import posixpath
 import secrets
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -32,13 +33,15 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 FORMATS = ("JPEG", "PNG", "WEBP")
-FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+FORMAT_NAMES: dict[str | None, str] = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 MAX_SIDE = 4000  # pixels on each side: at most 16 megapixels, 64 MB once decoded
 # A JPEG up to 8 times larger is accepted and decoded at a smaller scale (see clean_image).
 JPEG_SHRINK_LIMIT = 8
-SAVE_OPTIONS = {
+SAVE_OPTIONS: dict[str, dict[str, int | bool]] = {
     "JPEG": {"quality": 90, "optimize": True},
     "PNG": {"optimize": True},
     "WEBP": {"quality": 90},
@@ -54,7 +57,7 @@ class ImageValidator:
     what gets saved. Files already in storage were checked when they were uploaded.
     """
 
-    def __init__(self, *, max_bytes: int, what: str, max_side: int = MAX_SIDE):
+    def __init__(self, *, max_bytes: int, what: StrOrPromise, max_side: int = MAX_SIDE):
         self.max_bytes = max_bytes
         self.what = what  # gettext_lazy("photo"), ("logo"): the word the messages use
         self.max_side = max_side

@@ -1,4 +1,5 @@
 import csv
+from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -15,6 +16,20 @@ from discounts import services
 from discounts.forms import CodeImportForm
 from discounts.models import Code, Offer, Partner, Redemption
 from mail.emails import absolute_url
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    class _PartnerCounts(TypedDict):  # PartnerAdmin.get_queryset
+        offer_count: int
+
+    class _OfferCounts(TypedDict):  # Offer.objects.with_counts()
+        redemption_total: int
+        codes_left: int
+        codes_used: int
+
 
 EXPORT_COLUMNS = [
     "offer",
@@ -49,11 +64,11 @@ class PartnerAdmin(AuditHistoryMixin, admin.ModelAdmin):
         return super().get_queryset(request).annotate(offer_count=Count("offers"))
 
     @admin.display(description=_("offers"), ordering="offer_count")
-    def offer_count(self, partner: Partner) -> int:
+    def offer_count(self, partner: "WithAnnotations[Partner, _PartnerCounts]") -> int:
         return partner.offer_count
 
     @admin.display(description=_("code-checking link"))
-    def verification_link(self, partner: Partner) -> str:
+    def verification_link(self, partner: Partner) -> "StrOrPromise":
         if not partner.pk:
             return _("Created when you save.")
         url = absolute_url("discounts:partner_verify", token=partner.verification_token)
@@ -135,15 +150,15 @@ class OfferAdmin(AuditHistoryMixin, admin.ModelAdmin):
         return urls + super().get_urls()
 
     @admin.display(description=_("redemptions"), ordering="redemption_total")
-    def redemptions(self, offer: Offer) -> int:
+    def redemptions(self, offer: "WithAnnotations[Offer, _OfferCounts]") -> int:
         return offer.redemption_total
 
     @admin.display(description=_("codes left"), ordering="codes_left")
-    def codes_left_display(self, offer: Offer) -> str | int:
+    def codes_left_display(self, offer: "WithAnnotations[Offer, _OfferCounts]") -> str | int:
         return offer.codes_left if offer.method == Offer.Method.POOL else "—"
 
     @admin.display(description=_("code pool"))
-    def code_pool(self, offer: Offer) -> str:
+    def code_pool(self, offer: "WithAnnotations[Offer, _OfferCounts]") -> "StrOrPromise":
         if not offer.pk or offer.method != Offer.Method.POOL:
             return _("Only pool offers have a pool of codes.")
         total = offer.codes.count()

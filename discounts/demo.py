@@ -7,6 +7,7 @@ import calendar
 import random
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 
@@ -238,8 +239,8 @@ def seed(*, count: int, rng: random.Random, stdout) -> int:
         )
         offers = {o.slug: o for o in Offer.objects.filter(slug__in=[s for _t, s, _m in new])}
         through = Offer.interests.through
-        links = []
-        codes = []
+        links: list[Any] = []  # rows of the auto-created through model (no name to import)
+        codes: list[Code] = []
         for template, slug, _month in new:
             offer = offers[slug]
             links.extend(

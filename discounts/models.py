@@ -7,6 +7,7 @@ until 30 November can be redeemed until 23:59:59 London time that day.
 import calendar
 import secrets
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from core.images import LOGO_RENDITIONS, ImageValidator, RenditionImageField
 from core.models import TimeStampedModel
 from members.models import Interest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LOGO_MAX_BYTES = 1024 * 1024
 _logo_check = ImageValidator(max_bytes=LOGO_MAX_BYTES, what=_("logo"))
@@ -257,7 +261,7 @@ class Offer(TimeStampedModel):
         return reverse("discounts:detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             errors["valid_until"] = _("The offer must end on or after the day it starts.")
         if self.method == self.Method.SHARED:

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -5,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin import AuditHistoryMixin
 from events import services
 from events.models import RSVP, Event, EventInvite, EventMessage, EventSpeaker
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _EventCounts(TypedDict):  # EventAdmin.get_queryset
+        waiting_count: int
 
 
 class SpeakerInline(admin.TabularInline):
@@ -18,7 +28,7 @@ class RSVPInline(admin.TabularInline):
     """Replies are the members' own: staff read them here and never edit them."""
 
     model = RSVP
-    fields = ["member", "status", "guests", "waitlist_ticket", "confirmed_at", "attended"]
+    fields = ("member", "status", "guests", "waitlist_ticket", "confirmed_at", "attended")
     readonly_fields = fields
     ordering = ["status", "waitlist_ticket", "pk"]
     extra = 0
@@ -117,7 +127,7 @@ class EventAdmin(AuditHistoryMixin, admin.ModelAdmin):
         return f"{event.confirmed_places} / {event.capacity}"
 
     @admin.display(description=_("waiting"), ordering="waiting_count")
-    def waiting(self, event: Event) -> int:
+    def waiting(self, event: "WithAnnotations[Event, _EventCounts]") -> int:
         return event.waiting_count
 
     def save_model(self, request, obj, form, change):

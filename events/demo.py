@@ -18,6 +18,7 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -271,7 +272,7 @@ def _seed_batch(batch, interests, experts, pool, rng: random.Random, average=Non
             hour=plan["hour"], minute=plan["minute"], second=0, microsecond=0
         )
         if plan["full"]:
-            capacity = FULL_EVENT_CAPACITY
+            capacity: int | None = FULL_EVENT_CAPACITY
         elif average is None:
             capacity = rng.choice([None, 12, 20, 30, 40])
         else:  # about one event in four fills up and has a waitlist
@@ -304,6 +305,7 @@ def _seed_batch(batch, interests, experts, pool, rng: random.Random, average=Non
         by_slug = {e.slug: e for e in Event.objects.filter(slug__in=[p["slug"] for p in plans])}
         created = [by_slug[p["slug"]] for p in plans]
 
+    links: list[Any]  # rows of the auto-created through model (no name to import)
     links, speakers, rsvps = [], [], []
     through = Event.interests.through
     for event, plan in zip(created, plans, strict=True):

@@ -80,7 +80,7 @@ def _event_context(event: Event, *, rsvp: RSVP | None = None, online: bool = Fal
         "ics_url": absolute_url("events:ics", slug=event.slug),
         "map_url": event.map_url,
         "online_url": event.online_url if online else "",
-        "group_name": event.group.name if event.group_id else "",
+        "group_name": event.group.name if event.group else "",
     }
     if rsvp is not None:
         context["rsvp"] = rsvp

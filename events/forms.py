@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,9 +46,12 @@ class EventFilterForm(forms.Form):
 
     def __init__(self, *args, cities: list[str], groups: list[Group], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["city"].choices = [("", _("Anywhere"))] + [(c, c) for c in cities]
+        # (Declared above as ChoiceFields; the stubs type `fields` values as plain Fields.)
+        city = cast(forms.ChoiceField, self.fields["city"])
+        city.choices = [("", _("Anywhere"))] + [(c, c) for c in cities]
         self.groups = {g.slug: g for g in groups}
-        self.fields["group"].choices = [("", _("Any group"))] + [(g.slug, g.name) for g in groups]
+        group = cast(forms.ChoiceField, self.fields["group"])
+        group.choices = [("", _("Any group"))] + [(g.slug, g.name) for g in groups]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css
@@ -214,7 +219,7 @@ class InviteForm(forms.Form):
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        if event.group_id is None:
+        if event.group is None:
             del self.fields["group_members"]
         else:
             self.fields["group_members"].label = _("Everyone in %(group)s") % {

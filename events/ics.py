@@ -45,7 +45,7 @@ def _vevent(event: Event, *, online: bool, now) -> icalendar.Event:
         url=url,
         sequence=event.sequence,
         last_modified=event.updated_at.astimezone(UTC),
-        status="CANCELLED" if event.is_cancelled else "CONFIRMED",
+        status=icalendar.STATUS.CANCELLED if event.is_cancelled else icalendar.STATUS.CONFIRMED,
     )
     return vevent
 

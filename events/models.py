@@ -91,8 +91,9 @@ class EventQuerySet(models.QuerySet["Event"]):
             GroupMembership.objects.filter(group_id=OuterRef("group_id"), user=user)
         )
         mine = Interest.objects.filter(profiles__user=user).values("pk")
+        # (django-stubs loses `annotate` names on an auto-created through model: `n` is there.)
         shared = (
-            Event.interests.through.objects.filter(event_id=OuterRef("pk"), interest_id__in=mine)
+            Event.interests.through.objects.filter(event_id=OuterRef("pk"), interest_id__in=mine)  # type: ignore[misc]
             .order_by()
             .values("event_id")
             .annotate(n=Count("pk"))
@@ -398,6 +399,11 @@ class RSVP(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = RSVPQuerySet.as_manager()
+
+    # Not columns: annotated by RSVPQuerySet.with_positions and .with_queue_places (and
+    # `position` set from `waiting_ahead` by events.selectors.member_events).
+    position: int | None
+    waiting_ahead: int
 
     class Meta:
         verbose_name = _("RSVP")

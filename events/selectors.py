@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from billing.selectors import member_is_active
 from events.emails import invite_token_read
-from events.models import RSVP, CalendarFeed, Event, EventInvite
+from events.models import RSVP, CalendarFeed, Event, EventInvite, EventQuerySet
 from events.services.rsvp import waitlist_position
 from experts.models import Expert
 from experts.selectors import Appearances
-from groups.models import Group, GroupMembership
+from groups.models import Group, GroupMembership, GroupQuerySet
 from groups.selectors import GroupPageSection, display_name
 from members.models import Interest, Profile, User, shown_attending
 from members.staff import acts_as_staff
@@ -46,7 +46,7 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def event_list(*, viewer: User, filters: EventFilters, for_you: bool = False):
+def event_list(*, viewer: User, filters: EventFilters, for_you: bool = False) -> EventQuerySet:
     """Upcoming listed events, filtered, soonest first or "for you" first.
 
     "For you" puts events of the viewer's groups first, then those sharing the most of their
@@ -83,7 +83,7 @@ def event_cities() -> list[str]:
     cache for ten minutes: a town whose first event was just published joins the list a
     little later. One query when the cache is cold, none otherwise.
     """
-    cities = cache.get(EVENT_CITIES_CACHE_KEY)
+    cities: list[str] | None = cache.get(EVENT_CITIES_CACHE_KEY)
     if cities is None:
         cities = list(
             Event.objects.listed()
@@ -147,7 +147,7 @@ def can_manage(*, user: User, event: Event) -> bool:
     return GroupMembership.objects.organisers().filter(group_id=event.group_id, user=user).exists()
 
 
-def organised_groups(user: User):
+def organised_groups(user: User) -> GroupQuerySet:
     """Groups `user` may create events for: all published ones for staff, else theirs."""
     if not user.is_authenticated:
         return Group.objects.none()

@@ -128,8 +128,9 @@ def event_rsvp(request, slug: str):
     form = RSVPForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
+            # The stubs say ValidationError too; an ErrorList yields its messages (strings).
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, error)  # type: ignore[arg-type]
         return redirect(event)
     response = form.cleaned_data["response"]
     if response == "yes" and not member_is_active(request.user):

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
@@ -16,6 +18,19 @@ from experts.models import (
     Region,
 )
 
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    class _RegionCounts(TypedDict):  # RegionAdmin.get_queryset
+        expert_count: int
+
+    class _ExpertCounts(TypedDict):  # ExpertAdmin.get_queryset
+        credential_count: int
+        open_request_count: int
+
+
 Status = ExpertRequest.Status
 
 
@@ -31,7 +46,7 @@ class RegionAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(expert_count=Count("experts"))
 
     @admin.display(description=_("experts"), ordering="expert_count")
-    def expert_count(self, region: Region) -> int:
+    def expert_count(self, region: "WithAnnotations[Region, _RegionCounts]") -> int:
         return region.expert_count
 
 
@@ -93,15 +108,15 @@ class ExpertAdmin(AuditHistoryMixin, admin.ModelAdmin):
         )
 
     @admin.display(description=_("credentials"), ordering="credential_count")
-    def credential_count(self, expert: Expert) -> int:
+    def credential_count(self, expert: "WithAnnotations[Expert, _ExpertCounts]") -> int:
         return expert.credential_count
 
     @admin.display(description=_("open requests"), ordering="open_request_count")
-    def open_request_count(self, expert: Expert) -> int:
+    def open_request_count(self, expert: "WithAnnotations[Expert, _ExpertCounts]") -> int:
         return expert.open_request_count
 
     @admin.display(description=_("current photo"))
-    def photo_preview(self, expert: Expert) -> str:
+    def photo_preview(self, expert: Expert) -> "StrOrPromise":
         if not expert.photo:
             return _("No photo: the site shows their initials instead.")
         return format_html(
@@ -116,7 +131,7 @@ class StatusChangeInline(admin.TabularInline):
     model = ExpertRequestStatusChange
     extra = 0
     can_delete = False
-    fields = ["at", "from_status", "to_status", "changed_by", "note"]
+    fields = ("at", "from_status", "to_status", "changed_by", "note")
     readonly_fields = fields
     verbose_name = _("status change")
     verbose_name_plural = _("history")

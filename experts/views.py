@@ -11,7 +11,7 @@ from billing.selectors import member_is_active
 from core.ratelimit import rate_limited
 from experts import selectors, services
 from experts.forms import ExpertFilterForm, ExpertRequestForm
-from experts.models import Expert, ExpertRequest
+from experts.models import Credential, Expert, ExpertRequest
 from members.decorators import member_required
 from members.staff import acts_as_staff
 
@@ -65,7 +65,7 @@ def expert_detail(request, slug: str):
     )
 
 
-def _group_credentials(credentials) -> list[tuple[str, list]]:
+def _group_credentials(credentials: list[Credential]) -> list[tuple[str, str, list[Credential]]]:
     """Affiliations, books, awards, then links, each in the order staff gave them."""
     groups = []
     labels = {

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,18 @@ from groups.models import (
     Thread,
 )
 from members.models import User
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _GroupCounts(TypedDict):  # GroupAdmin.get_queryset
+        counted_members: int
+        counted_organisers: int
+
+    class _PostCounts(TypedDict):  # PostAdmin.get_queryset
+        open_report_count: int
 
 
 class OrganiserInline(admin.TabularInline):
@@ -74,11 +88,11 @@ class GroupAdmin(AuditHistoryMixin, admin.ModelAdmin):
         )
 
     @admin.display(description=_("members"), ordering="counted_members")
-    def members(self, group: Group) -> int:
+    def members(self, group: "WithAnnotations[Group, _GroupCounts]") -> int:
         return group.counted_members
 
     @admin.display(description=_("organisers"), ordering="counted_organisers")
-    def organisers(self, group: Group) -> int:
+    def organisers(self, group: "WithAnnotations[Group, _GroupCounts]") -> int:
         return group.counted_organisers
 
     def save_model(self, request, obj, form, change):
@@ -222,7 +236,7 @@ class GroupProposalAdmin(admin.ModelAdmin):
 
 class ReportInline(admin.TabularInline):
     model = PostReport
-    fields = ["reporter", "reason", "created_at", "resolved_at"]
+    fields = ("reporter", "reason", "created_at", "resolved_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -231,7 +245,7 @@ class ReportInline(admin.TabularInline):
         return False
 
 
-class PostModerationMixin:
+class PostModerationMixin(admin.ModelAdmin):
     """Hide or keep posts from the admin; both close the post's open reports."""
 
     actions = ["hide_as_spam", "hide_as_selling", "hide_as_abusive", "approve"]
@@ -318,7 +332,7 @@ class PostAdmin(AuditHistoryMixin, PostModerationMixin, admin.ModelAdmin):
         return display_name(post.author)
 
     @admin.display(description=_("open reports"), ordering="open_report_count")
-    def open_reports(self, post: Post) -> int:
+    def open_reports(self, post: "WithAnnotations[Post, _PostCounts]") -> int:
         return post.open_report_count
 
 

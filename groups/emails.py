@@ -39,6 +39,8 @@ def unfollow_token_read(token: str) -> tuple[int, int]:
 
 @email_kind("groups_reply")
 def _reply(delivery: EmailDelivery) -> EmailContent | None:
+    if delivery.user_id is None:  # the follower's account is gone
+        return None
     post = (
         Post.objects.select_related("thread__group", "author__profile")
         .filter(pk=delivery.payload.get("post"), is_hidden=False, thread__is_hidden=False)

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +27,8 @@ class GroupFilterForm(forms.Form):
 
     def __init__(self, *args, cities: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["city"].choices = [("", _("Anywhere")), *[(c, c) for c in cities]]
+        city = cast(forms.ChoiceField, self.fields["city"])  # as declared above
+        city.choices = [("", _("Anywhere")), *[(c, c) for c in cities]]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css

@@ -152,6 +152,11 @@ class Group(models.Model):
 
     objects = GroupQuerySet.as_manager()
 
+    # Not columns: what groups.selectors sets on the groups a page shows (recommended_groups,
+    # group_listing), for the templates.
+    reason: str
+    joined: bool
+
     class Meta:
         ordering = ["name"]
         constraints = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ def display_name(user: User | None) -> str:
         return _("A member")
 
 
-def recommended_groups(user: User, *, limit: int = 6) -> list[Group]:
+def recommended_groups(user: User, *, limit: int = 6) -> Sequence[Group]:
     """Groups that share the most interests with `user` and that they haven't joined.
 
     One query ranks them in the database (see `GroupQuerySet.sharing_interests`), one more
@@ -70,7 +70,7 @@ class GroupListing:
     page: Page[Group]
     groups: list[Group]
     show_recommended: bool = False
-    recommended: list[Group] = field(default_factory=list)
+    recommended: Sequence[Group] = field(default_factory=list)
     has_interests: bool = False
 
 
@@ -104,7 +104,7 @@ def group_listing(
     joined = joined_group_ids(viewer)
     groups_on_page = list(page.object_list)
     for group in groups_on_page:
-        group.joined = group.pk in joined  # type: ignore[attr-defined]  # for the template
+        group.joined = group.pk in joined  # for the template
     return GroupListing(
         page=page,
         groups=groups_on_page,
@@ -171,9 +171,11 @@ def organisers_and_viewer(
         rows = rows.filter(Q(role=GroupMembership.Role.ORGANISER) | Q(user=user))
     else:
         rows = rows.organisers()
-    rows = list(rows.order_by("joined_at", "pk"))
-    organisers = [row for row in rows if row.is_organiser]
-    viewer = next((row for row in rows if user.is_authenticated and row.user_id == user.pk), None)
+    in_order = list(rows.order_by("joined_at", "pk"))
+    organisers = [row for row in in_order if row.is_organiser]
+    viewer = next(
+        (row for row in in_order if user.is_authenticated and row.user_id == user.pk), None
+    )
     return organisers, viewer
 
 

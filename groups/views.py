@@ -67,7 +67,7 @@ def group_detail(request, slug: str):
     organisers, membership = selectors.organisers_and_viewer(group=group, user=user)
     # The template words its "rejoin" or "join" card by `standing` (context processor).
     active = member_is_active(user)
-    context = {
+    context: dict[str, object] = {
         "group": group,
         "membership": membership,
         "organisers": organisers,

@@ -134,9 +134,13 @@ def build_message(
         if opted_in_at is _UNKNOWN:
             from mail.models import StreamSubscription
 
-            subscription = StreamSubscription.objects.filter(
-                user_id=delivery.user_id, stream=delivery.stream
-            ).first()
+            subscription = (
+                StreamSubscription.objects.filter(
+                    user_id=delivery.user_id, stream=delivery.stream
+                ).first()
+                if delivery.user_id  # a guest (invited by address) has no subscription row
+                else None
+            )
             opted_in_at = subscription.confirmed_at if subscription else None
         context.update(
             opted_in_at=opted_in_at,
@@ -151,6 +155,7 @@ def build_message(
             "List-Id": f"Mutual {info.stream.label} <{delivery.stream.replace('_', '-')}."
             f"{LIST_DOMAIN}>",
         }
+    text: str
     if content.template:
         text = render_to_string(f"{content.template}.txt", context)
         html = css_inline.inline(render_to_string(f"{content.template}.html", context))
@@ -172,6 +177,8 @@ def build_message(
 
 @email_kind("stream_confirm")
 def _stream_confirm(delivery: EmailDelivery) -> EmailContent | None:
+    if delivery.user_id is None:  # the account was deleted: nobody is left to confirm
+        return None
     stream = delivery.payload["stream"]
     return EmailContent(
         subject=_("Please confirm: %(stream)s emails from Mutual")

@@ -110,7 +110,8 @@ def encode(message: EmailMessage) -> bytes | None:
         if not isinstance(html, str):
             return None
         parts.append(_part("text/html", html, boundary))
-    if None in parts:
+    bodies = [part for part in parts if part is not None]
+    if len(bodies) < len(parts):
         return None
 
     subject = _subject(str(message.subject))
@@ -129,9 +130,9 @@ def encode(message: EmailMessage) -> bytes | None:
         head.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n')
         # The CRLF before each delimiter belongs to the delimiter (RFC 2046 5.1.1).
         delimiter = f"--{boundary}\r\n".encode()
-        body = delimiter + (b"\r\n" + delimiter).join(parts) + f"\r\n--{boundary}--\r\n".encode()
+        body = delimiter + (b"\r\n" + delimiter).join(bodies) + f"\r\n--{boundary}--\r\n".encode()
         return "".join(head).encode("ascii") + body
-    return "".join(head).encode("ascii") + parts[0]
+    return "".join(head).encode("ascii") + bodies[0]
 
 
 def _part(mimetype: str, text: str, boundary: str) -> bytes | None:
@@ -168,7 +169,7 @@ def _fold(name: str, value: str) -> str | None:
     line = len(name) + 2
     if line + len(value) <= FOLD_AT:
         return value
-    out = []
+    out: list[str] = []
     for word in re.split(r"(?=[ \t])", value):
         if out and line + len(word) > FOLD_AT and word.strip(" \t"):
             out.append("\r\n")

@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.core.mail import mailers
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -72,7 +74,7 @@ def member_mail_lock(user_id: int) -> None:
 
 
 @contextlib.contextmanager
-def _members_mail_locked(user_ids: list[int]):
+def _members_mail_locked(user_ids: list[int]) -> Iterator[None]:
     """Hold the mail lock of each of these members while the block sends to them.
 
     In autocommit (a worker), the locks are session locks, so each message's outcome can be
@@ -194,7 +196,7 @@ def stream_confirm(*, user: User, stream: str) -> bool:
     return True
 
 
-def preferences_save(*, user: User, wanted: dict[str, bool], frequency: str, source: str):
+def preferences_save(*, user: User, wanted: dict[str, bool], frequency: str, source: str) -> None:
     """Apply the email settings form: one `stream_set` per stream, in one transaction."""
     with transaction.atomic():
         for stream in Stream.values:
@@ -217,7 +219,7 @@ def email_queue(
     dedupe_key: str,
     user: User | None = None,
     stream: str = "",
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> EmailDelivery:
     """Write a delivery row (once per `dedupe_key`) and send it after the transaction commits."""
     try:
@@ -240,7 +242,7 @@ def email_queue(
     return delivery
 
 
-def email_queue_many(rows: list[dict], *, batch_size: int = 200) -> list[int]:
+def email_queue_many(rows: list[dict[str, Any]], *, batch_size: int = 200) -> list[int]:
     """Queue many deliveries at once (invites, digests): rows already queued are left alone.
 
     Returns the ids of the rows this call created, which are sent in batches over one SMTP
@@ -266,7 +268,7 @@ def email_queue_many(rows: list[dict], *, batch_size: int = 200) -> list[int]:
 
 
 def email_send_now(
-    *, kind: str, to_email: str, dedupe_key: str, user: User | None = None, payload: dict
+    *, kind: str, to_email: str, dedupe_key: str, user: User | None = None, payload: dict[str, Any]
 ) -> EmailDelivery:
     """Write the delivery row and send it in this request (account mail people wait for).
 
@@ -282,7 +284,8 @@ def email_send_now(
 def _send_after_commit(delivery_ids: list[int]) -> None:
     from mail.tasks import deliveries_send_task
 
-    deliveries_send_task.delay_on_commit(delivery_ids)
+    # celery-types types shared_task as Task; the app's task_cls is DjangoTask (on commit).
+    deliveries_send_task.delay_on_commit(delivery_ids)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -327,7 +330,7 @@ def deliveries_send(*, delivery_ids: list[int]) -> SendReport:
     return report
 
 
-def _chunk_send(delivery_ids: list[int], mailer, report: SendReport) -> None:
+def _chunk_send(delivery_ids: list[int], mailer: BaseEmailBackend, report: SendReport) -> None:
     owners = dict(EmailDelivery.objects.filter(pk__in=delivery_ids).values_list("pk", "user_id"))
     member_ids = [user_id for user_id in owners.values() if user_id]
     if connection.vendor != "postgresql":
@@ -342,7 +345,7 @@ def _chunk_send(delivery_ids: list[int], mailer, report: SendReport) -> None:
                 status__in=[EmailDelivery.Status.PENDING, EmailDelivery.Status.SENDING],
             )
         }
-        subscriptions = {
+        subscriptions: dict[tuple[int | None, str], StreamSubscription] = {
             (subscription.user_id, subscription.stream): subscription
             for subscription in StreamSubscription.objects.filter(user_id__in=member_ids)
         }
@@ -375,7 +378,9 @@ def _chunk_send(delivery_ids: list[int], mailer, report: SendReport) -> None:
             report.outcomes[delivery_id] = outcome
 
 
-def _render_and_send(delivery: EmailDelivery, mailer, reason: str, **message_options) -> Outcome:
+def _render_and_send(
+    delivery: EmailDelivery, mailer: BaseEmailBackend, reason: str, **message_options: Any
+) -> Outcome:
     """Skip with `reason` if there is one, else render and send; record the outcome."""
     try:
         content = None if reason else emails.render(delivery)
@@ -386,7 +391,12 @@ def _render_and_send(delivery: EmailDelivery, mailer, reason: str, **message_opt
     return _deliver(delivery, mailer, content, **message_options)
 
 
-def _deliver(delivery: EmailDelivery, mailer, content, **message_options) -> Outcome:
+def _deliver(
+    delivery: EmailDelivery,
+    mailer: BaseEmailBackend,
+    content: emails.EmailContent,
+    **message_options: Any,
+) -> Outcome:
     delivery.attempts += 1
     try:
         message = emails.build_message(delivery=delivery, content=content, **message_options)
@@ -401,7 +411,7 @@ def _deliver(delivery: EmailDelivery, mailer, content, **message_options) -> Out
     return _finish(delivery, EmailDelivery.Status.SENT, "")
 
 
-def delivery_send_one(*, delivery_id: int, mailer) -> Outcome:
+def delivery_send_one(*, delivery_id: int, mailer: BaseEmailBackend) -> Outcome:
     with transaction.atomic():
         delivery = (
             EmailDelivery.objects.select_for_update()
@@ -469,7 +479,7 @@ def address_opt_out(*, email: str, stream: str) -> AddressOptOut:
     return opt_out
 
 
-def _smtp_refused(delivery: EmailDelivery, code: int, text) -> Outcome:
+def _smtp_refused(delivery: EmailDelivery, code: int, text: bytes | str) -> Outcome:
     detail = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
     if 400 <= code < 500:
         delivery.status = EmailDelivery.Status.PENDING

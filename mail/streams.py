@@ -5,9 +5,13 @@ a stream: it is about the member's own account or actions and cannot be unsubscr
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Bump when the wording members see next to a checkbox changes; the ledger records it.
 CONSENT_WORDING_VERSION = "2026-11-25"
@@ -25,7 +29,7 @@ class StreamInfo:
     stream: Stream
     default_on: bool
     double_opt_in: bool
-    wording: str
+    wording: "StrOrPromise"  # lazy: translated when shown
 
 
 STREAMS: dict[str, StreamInfo] = {

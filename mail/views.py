@@ -87,7 +87,7 @@ def unsubscribe(request, token: str):
     if request.method == "POST" and user is None:
         email_services.address_opt_out(email=guest_email, stream=stream)
         done = True
-    elif request.method == "POST":
+    elif request.method == "POST" and user is not None:
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
         email_services.stream_set(
             user=user,

@@ -16,10 +16,13 @@ from allauth.mfa.webauthn.forms import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from members.models import User
 from members.services.addresses import address_confirmed_by, address_held_unverified_only
 
 
 class SignupForm(AllauthSignupForm):
+    account_already_exists: bool  # allauth's (it has no type hints)
+
     def validate_unique_email(self, value) -> str:
         email = super().validate_unique_email(value)
         if self.account_already_exists and address_held_unverified_only(email=email):
@@ -37,6 +40,8 @@ class LoginForm(AllauthLoginForm):
 
 
 class ResetPasswordForm(AllauthResetPasswordForm):
+    users: list[User]  # allauth's (it has no type hints)
+
     def clean_email(self) -> str:
         email = super().clean_email()
         # Never mail a reset link for an account that has not confirmed this address: it

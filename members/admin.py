@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -8,6 +10,14 @@ from audit.admin import AuditHistoryMixin
 from core.admin import ReadOnlyAdmin
 from members.models import Interest, Profile, StaffEnrolment, User
 from members.services.staff import account_save_by_staff, authenticator_remove
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _InterestCounts(TypedDict):  # InterestAdmin.get_queryset
+        member_count: int
 
 
 class ProfileInline(admin.StackedInline):
@@ -70,7 +80,7 @@ class InterestAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(member_count=Count("profiles"))
 
     @admin.display(description=_("members"), ordering="member_count")
-    def member_count(self, interest: Interest) -> int:
+    def member_count(self, interest: "WithAnnotations[Interest, _InterestCounts]") -> int:
         return interest.member_count
 
 
@@ -96,7 +106,7 @@ class AuthenticatorAdmin(admin.ModelAdmin):
     list_filter = ["type", "created_at", "last_used_at"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
-    fields = ["user", "type", "created_at", "last_used_at"]
+    fields = ("user", "type", "created_at", "last_used_at")
     readonly_fields = fields
 
     def has_add_permission(self, request):

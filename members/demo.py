@@ -5,6 +5,7 @@ Idempotent: members and introductions already there are left alone."""
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -108,7 +109,7 @@ def seed(count: int, rng: random.Random) -> int:
             profiles = Profile.objects.bulk_create([build_profile(user, rng) for user in users])
             if not profiles or profiles[0].pk is None:
                 profiles = list(Profile.objects.filter(user__in=users))
-            links = []
+            links: list[Any] = []  # rows of the auto-created through model (no name to import)
             for profile in profiles:
                 picks = rng.sample(interest_ids, k=min(len(interest_ids), rng.randint(3, 7)))
                 links.extend(through(profile_id=profile.pk, interest_id=i) for i in picks)

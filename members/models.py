@@ -1,6 +1,8 @@
 """Identity and what members show each other: users, interests, profiles, introductions and
 staff enrolment."""
 
+from typing import Any, ClassVar, cast
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import RegexValidator
@@ -44,15 +46,18 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person with an account. The email address is the login and is never shown to others."""
 
-    username = None
-    first_name = None
-    last_name = None
+    # Fields taken away, as Django documents; the stubs type AbstractUser's as always present.
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # The stubs expect AbstractUser's manager (which needs a username); Django's docs derive a
+    # custom user's manager from BaseUserManager, as here.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("user")
@@ -202,6 +207,9 @@ class Profile(TimeStampedModel):
 
     objects = ProfileQuerySet.as_manager()
 
+    # Not a column: the interests shared with the viewer, set by selectors.directory_page.
+    shared: list[Interest]
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~models.Q(handle=""), name="profile_handle_not_empty"),
@@ -225,7 +233,7 @@ class Profile(TimeStampedModel):
     def open_to(self) -> list[str]:
         """The labels of what the member is open to, in display order."""
         return [
-            str(self._meta.get_field(name).verbose_name)
+            str(cast("models.Field[Any, Any]", self._meta.get_field(name)).verbose_name)
             for name in OPEN_TO_FIELDS
             if getattr(self, name)
         ]

@@ -3,6 +3,7 @@ introduction."""
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,12 +15,12 @@ from django.utils.translation import gettext as _
 
 from billing.models import Membership
 from billing.selectors import member_is_active
-from members.models import IntroRequest, User
+from members.models import IntroRequest, Profile, ProfileQuerySet, User
 
 
 def directory_profiles(
     *, viewer: User, q: str = "", interest: str = "", city: str = "", open_to: str = ""
-):
+) -> ProfileQuerySet:
     """Profiles in the directory: active paying members who chose to appear, never the viewer.
 
     Filters by a search term, an interest slug, a town and what they are open to. Unordered:
@@ -70,7 +71,7 @@ class DirectoryPage:
     as ranking them all), so it offers Previous and Next rather than page numbers."""
 
     number: int
-    object_list: list
+    object_list: list[Profile]
     has_next: bool
 
     @property
@@ -86,14 +87,16 @@ class DirectoryPage:
     def previous_page_number(self) -> int:
         return self.number - 1
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Profile]:
         return iter(self.object_list)
 
     def __len__(self) -> int:
         return len(self.object_list)
 
 
-def _directory_ranking(*, viewer: User, eligible, mine: list[int], filters: dict) -> list[int]:
+def _directory_ranking(
+    *, viewer: User, eligible: ProfileQuerySet, mine: list[int], filters: dict[str, str]
+) -> list[int]:
     """The ids of the best matches for `viewer`: most shared interests first, then the
     longest-standing members (by id).
 
@@ -112,13 +115,13 @@ def _directory_ranking(*, viewer: User, eligible, mine: list[int], filters: dict
     narrowing = sorted((name, value) for name, value in filters.items() if value)
     key = json.dumps([viewer.pk, sorted(mine), narrowing], default=str)
     key = "members:directory-ranking:" + hashlib.sha256(key.encode()).hexdigest()
-    ranked = cache.get(key)
+    ranked: list[int] | None = cache.get(key)
     if ranked is None:
         if narrowing:
             ranked = list(
                 eligible.filter(interests__in=mine)
-                .annotate(shared=Count("interests"))
-                .order_by("-shared", "pk")
+                .annotate(shared_count=Count("interests"))  # (`shared` names the list set below)
+                .order_by("-shared_count", "pk")
                 .values_list("pk", flat=True)[:DIRECTORY_RANKED_MAX]
             )
         else:
@@ -136,7 +139,12 @@ def _directory_ranking(*, viewer: User, eligible, mine: list[int], filters: dict
 
 
 def directory_page(
-    *, viewer: User, mine: list[int], number: int, per_page: int = DIRECTORY_PER_PAGE, **filters
+    *,
+    viewer: User,
+    mine: list[int],
+    number: int,
+    per_page: int = DIRECTORY_PER_PAGE,
+    **filters: str,
 ) -> DirectoryPage:
     """A page of the directory: the ranked best matches (see `_directory_ranking`), then
     everyone else who may appear, in the order they joined (by id, so pages are stable).

@@ -34,7 +34,9 @@ def _is_os_environ(node: ast.expr) -> bool:
 def _literal_names(node: ast.expr) -> list[str]:
     """The strings of a literal tuple, list or set, as a comprehension iterates over."""
     if isinstance(node, ast.Tuple | ast.List | ast.Set):
-        return [e.value for e in node.elts if isinstance(e, ast.Constant)]
+        return [
+            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
     return []
 
 

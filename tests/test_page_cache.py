@@ -24,7 +24,9 @@ def nonces(response) -> set[str]:
 
 
 def header_nonce(response) -> str:
-    return re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+    found = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+    assert found is not None
+    return found.group(1)
 
 
 def test_a_visitor_gets_the_cached_copy_with_a_fresh_nonce_in_page_and_header():

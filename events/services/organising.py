@@ -87,7 +87,13 @@ def event_save(
     raise AssertionError("unreachable")
 
 
-def _save_locked(*, event, by, interests, speakers) -> tuple[Event, list[str]]:
+def _save_locked(
+    *,
+    event: Event,
+    by: User | None,
+    interests: Iterable[Interest] | None,
+    speakers: Iterable[Expert] | None,
+) -> tuple[Event, list[str]]:
     changed: list[str] = []
     before: dict[str, Any] | None = None
     if event.pk:
@@ -264,7 +270,9 @@ def event_cancel(*, event: Event, by: User | None = None, reason: str = "") -> i
 
 
 @transaction.atomic(durable=True)
-def event_duplicate(*, event: Event, by: User | None = None, shift: timedelta | None = None):
+def event_duplicate(
+    *, event: Event, by: User | None = None, shift: timedelta | None = None
+) -> Event:
     """An unpublished copy a week later (by default), with the same speakers and interests."""
     shift = timedelta(days=7) if shift is None else shift
     copy = Event(

@@ -118,8 +118,8 @@ def _respond_locked(
         return _release(event=event, rsvp=rsvp, member=member, now=now)
     holding = rsvp is not None and rsvp.status in (RSVP.Status.CONFIRMED, RSVP.Status.WAITLISTED)
     # Without a number, someone going or waiting keeps theirs; a new reply brings nobody.
-    wanted_guests = (rsvp.guests if holding else 0) if guests is None else guests
-    if holding and wanted_guests <= rsvp.guests:
+    wanted_guests = (rsvp.guests if rsvp and holding else 0) if guests is None else guests
+    if rsvp and holding and wanted_guests <= rsvp.guests:
         # Fewer guests (or just the sharing choice) takes no place: fine until the start.
         _check_not_over(event, now)
     else:
@@ -296,7 +296,7 @@ def _change_guests(
                 ngettext(
                     "There's only %(n)d place left, so you can't add that many guests.",
                     "There are only %(n)d places left, so you can't add that many guests.",
-                    event.places_left,
+                    event.places_left or 0,
                 )
                 % {"n": event.places_left}
             )

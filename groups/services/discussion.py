@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -72,7 +73,7 @@ def _screen(
     )
 
 
-def _hidden_fields(verdict: antispam.Verdict, now) -> dict:
+def _hidden_fields(verdict: antispam.Verdict, now: datetime) -> dict[str, Any]:
     if not verdict.hold:
         return {}
     return {
@@ -167,14 +168,15 @@ def post_create(
     return PostOutcome(post=post)
 
 
-def _mark_activity(post: Post, now) -> None:
+def _mark_activity(post: Post, now: datetime) -> None:
     """A post became visible: bump its thread and group, and tell followers after commit."""
     from groups.tasks import post_notify_followers_task
 
     Thread.objects.filter(pk=post.thread_id).update(last_post_at=now)
     Group.objects.filter(pk=post.thread.group_id).update(last_activity_at=now)
     if not post.is_opening:
-        post_notify_followers_task.delay_on_commit(post.pk)
+        # celery-types types shared_task as Task; the app's task_cls is DjangoTask (on commit).
+        post_notify_followers_task.delay_on_commit(post.pk)  # type: ignore[attr-defined]
 
 
 def post_notify_followers(*, post_id: int) -> int:
@@ -198,9 +200,10 @@ def post_notify_followers(*, post_id: int) -> int:
             membership__in=Membership.objects.active(),
         )
         .filter(Exists(in_group))
-        .exclude(pk=post.author_id)
         .only("pk", "email")
     )
+    if post.author_id is not None:  # a former member's post has no author to leave out
+        recipients = recipients.exclude(pk=post.author_id)
     rows = [
         {
             "kind": "groups_reply",

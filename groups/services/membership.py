@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 
 from audit import services as audit
 from audit.models import Action, ActorKind
-from groups.models import Group, GroupMembership, GroupProposal, ThreadFollow
+from groups.models import (
+    Group,
+    GroupMembership,
+    GroupMembershipQuerySet,
+    GroupProposal,
+    ThreadFollow,
+)
 from mail.services import email_queue
 from members.models import Interest, User
 
@@ -115,7 +121,7 @@ def group_leave(*, group: Group, user: User) -> bool:
     return True
 
 
-def _other_organisers(group: Group, membership: GroupMembership):
+def _other_organisers(group: Group, membership: GroupMembership) -> GroupMembershipQuerySet:
     return GroupMembership.objects.organisers().filter(group=group).exclude(pk=membership.pk)
 
 
@@ -328,7 +334,7 @@ def group_proposal_approve(*, proposal: GroupProposal, decided_by: User) -> Grou
     Approving an approved proposal returns its group again; a declined one is refused.
     """
     proposal = GroupProposal.objects.select_for_update().get(pk=proposal.pk)
-    if proposal.status == GroupProposal.Status.APPROVED and proposal.group_id:
+    if proposal.status == GroupProposal.Status.APPROVED and proposal.group is not None:
         return proposal.group
     if proposal.status != GroupProposal.Status.PENDING:
         raise GroupError(_("“%(name)s” was already declined.") % {"name": proposal.name})
@@ -373,7 +379,9 @@ def group_proposal_decline(*, proposal: GroupProposal, decided_by: User, note: s
     return True
 
 
-def _decide(proposal: GroupProposal, status: str, decided_by: User, group=None) -> None:
+def _decide(
+    proposal: GroupProposal, status: str, decided_by: User, group: Group | None = None
+) -> None:
     proposal.status = status
     proposal.decided_by = decided_by
     proposal.decided_at = timezone.now()

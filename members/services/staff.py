@@ -4,6 +4,7 @@ enrol a second factor."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,10 @@ from members.staff import enrolment_address
 ROLES = ("is_active", "is_staff", "is_superuser")
 # A new account's roles, against which the first save is compared.
 NEW_ACCOUNT_ROLES = {"is_active": True, "is_staff": False, "is_superuser": False}
+if TYPE_CHECKING:
+    from allauth.mfa.models import Authenticator
+    from django.http import HttpRequest
+
 ENROLMENT_VALID_FOR = timedelta(days=3)
 # A fresh link at most this often, however often someone presses "send me a new link".
 ENROLMENT_RESEND_AFTER = timedelta(minutes=5)
@@ -104,7 +109,7 @@ def staff_enrolment_redeem(*, enrolment: StaffEnrolment, user: User) -> bool:
     return True
 
 
-def authenticator_remove(*, request, authenticator) -> None:
+def authenticator_remove(*, request: HttpRequest, authenticator: Authenticator) -> None:
     """Remove an authenticator for its owner (staff in the admin, after a lost phone), with
     allauth's clean-up of recovery codes left alone, and tell the owner by email."""
     from allauth.account.adapter import get_adapter

@@ -156,8 +156,10 @@ def test_a_member_within_the_payment_grace_period_can_redeem():
 # --- Dates are London calendar days ------------------------------------------------------
 
 
-def london(*args) -> datetime:
-    return datetime(*args, tzinfo=LONDON)
+def london(
+    year: int, month: int, day: int, hour: int, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=LONDON)
 
 
 @pytest.mark.parametrize(

@@ -329,6 +329,7 @@ def make_offers(count: int) -> None:
     for n in range(count):
         OfferFactory(partner=partner, featured=n % 7 == 0, interests=picked)
     pool_offer = Offer.objects.first()
+    assert pool_offer is not None
     pool_offer.method = Offer.Method.POOL
     pool_offer.save()
     pool_codes(pool_offer, 3)

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import factory
 from django.utils import timezone
@@ -10,7 +10,7 @@ from tests.factories import ModelFactory
 from tests.members.factories import UserFactory, make_active_member
 
 
-def in_days(days: float, *, hour: int = 18) -> timezone.datetime:
+def in_days(days: float, *, hour: int = 18) -> datetime:
     """An aware time `days` from now at `hour` o'clock (site time)."""
     local = timezone.localtime() + timedelta(days=days)
     return local.replace(hour=hour, minute=30, second=0, microsecond=0)

@@ -20,7 +20,7 @@ def check_invariants(event: Event) -> None:
     replies = list(RSVP.objects.filter(event=event))
     confirmed = [r for r in replies if r.status == "confirmed"]
     waiting = sorted(
-        (r for r in replies if r.status == "waitlisted"), key=lambda r: r.waitlist_ticket
+        (r for r in replies if r.status == "waitlisted"), key=lambda r: r.waitlist_ticket or 0
     )
     taken = sum(r.places for r in confirmed)
     assert event.confirmed_places == taken
@@ -31,6 +31,7 @@ def check_invariants(event: Event) -> None:
         assert event.capacity is not None
         assert waiting[0].places > event.capacity - taken
     tickets = [r.waitlist_ticket for r in waiting]
+    assert None not in tickets  # (so sorting by `or 0` above sorted by the ticket)
     assert len(set(tickets)) == len(tickets)
     positions = [services.waitlist_position(r) for r in waiting]
     assert positions == list(range(1, len(waiting) + 1))

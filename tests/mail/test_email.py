@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
 from django.urls import reverse
 
-from mail.emails import EmailContent, email_kind, unsubscribe_token
+from mail.emails import EmailContent, email_kind, render, unsubscribe_token
 from mail.models import ConsentEvent, EmailDelivery, StreamSubscription, SuppressedAddress
 from mail.selectors import stream_is_on, users_receiving
 from mail.services import email_queue, stream_set
@@ -455,3 +455,12 @@ def test_a_guest_invited_by_address_can_unsubscribe_with_one_click(
     later.refresh_from_db()
     assert later.status == "skipped"
     assert len(smtp_server.to(guest)) == 1
+
+
+def test_a_confirmation_left_without_its_member_renders_nothing():
+    """Nobody is left to confirm (and there is no id to sign), so the outbox skips it."""
+    delivery = EmailDelivery(
+        kind="stream_confirm", to_email="gone@example.org", payload={"stream": Stream.DIGEST}
+    )
+
+    assert render(delivery) is None

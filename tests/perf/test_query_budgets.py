@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from billing.models import Membership
 from discounts.models import Code, Redemption
-from events.models import RSVP, CalendarFeed, EventSpeaker
+from events.models import RSVP, CalendarFeed, Event, EventSpeaker
 from experts.models import ExpertRequest
-from groups.models import GroupMembership, Post, Thread
+from groups.models import Group, GroupMembership, Post, Thread
 from mail.models import ConsentEvent
 from members.models import IntroRequest, User
 from tests.discounts.factories import OfferFactory, PartnerFactory
@@ -93,7 +93,7 @@ class World:
 @dataclass(frozen=True)
 class Scenario:
     setup: Callable[[World], None]
-    grow: Callable[[World, int], None]  # add this many more of each kind of row
+    grow: Callable[[World, int], object]  # add this many more of each kind of row
     viewer: bool = False
 
 
@@ -171,6 +171,7 @@ def _event_setup(world: World) -> None:
 
 def _event_grow(world: World, n: int) -> None:
     event = world.target
+    assert isinstance(event, Event) and event.group is not None
     for _ in range(n):
         person = member()
         GroupMembership.objects.create(
@@ -190,6 +191,7 @@ def _group_setup(world: World) -> None:
 
 def _group_grow(world: World, n: int) -> None:
     group = world.target
+    assert isinstance(group, Group)
     topics = interests(4)
     for index in range(n):
         person = member()
@@ -211,6 +213,7 @@ def _discounts_grow(world: World, n: int) -> None:
 
 
 def _directory_setup(world: World) -> None:
+    assert world.viewer is not None
     world.viewer.profile.interests.set(interests(5))
     world.url = reverse("members:directory")
 
@@ -239,6 +242,7 @@ def _expert_grow(world: World, n: int) -> None:
 
 
 def _my_events_setup(world: World) -> None:
+    assert world.viewer is not None
     world.url = reverse("events:mine")
     group = GroupFactory()
     world.extra["group"] = group
@@ -283,6 +287,7 @@ def _my_events_grow(world: World, n: int) -> None:
 
 
 def _feed_setup(world: World) -> None:
+    assert world.viewer is not None
     feed = CalendarFeed.objects.create(user=world.viewer)
     world.url = feed.get_absolute_url()
 
@@ -300,6 +305,7 @@ def _requests_grow(world: World, n: int) -> None:
 
 
 def _intros_grow(world: World, n: int) -> None:
+    assert world.viewer is not None
     for _ in range(n):
         IntroRequest.objects.create(sender=member(), recipient=world.viewer, note="Hello there")
         IntroRequest.objects.create(sender=world.viewer, recipient=member(), note="Hi")

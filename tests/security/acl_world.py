@@ -28,6 +28,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Model
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -46,7 +47,7 @@ from mail.emails import confirm_token, unsubscribe_token
 from mail.models import ConsentEvent
 from mail.services import stream_set
 from mail.streams import Stream
-from members.models import Interest, StaffEnrolment
+from members.models import Interest, StaffEnrolment, User
 from members.services.intros import intro_request_create
 from members.services.staff import staff_enrolment_send
 from members.staff import enrolment_token
@@ -75,10 +76,10 @@ ROLES = (
 
 @dataclass
 class World:
-    users: dict[str, object] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
     # Placeholders the matrix uses in URL kwargs, POST data and redirect targets.
     ids: dict[str, object] = field(default_factory=dict)
-    objects: dict[str, object] = field(default_factory=dict)
+    objects: dict[str, Model] = field(default_factory=dict)
     # role -> the session cookie value of that role's signed-in session
     sessions: dict[str, str] = field(default_factory=dict)
     clients: dict[tuple, Client] = field(default_factory=dict)
@@ -170,6 +171,7 @@ def build_world() -> World:
     thread = _thread_with_opening(group, target, title="Hello", body="Nice to meet you all.")
     post = post_create(thread=thread, author=target, body="A reply anyone can report.").post
     hidden = post_create(thread=thread, author=target, body="A reply a moderator hid.").post
+    assert post is not None and hidden is not None
     post_hide(post=hidden, by=organiser, reason=Post.HiddenReason.OFF_TOPIC)
     hidden.refresh_from_db()
     other_thread = _thread_with_opening(other_group, other_organiser)
@@ -198,6 +200,7 @@ def build_world() -> World:
     partner = PartnerFactory()
     offer = OfferFactory(partner=partner)
     redemption, _created = offer_redeem(offer=offer, member=member)
+    assert redemption.code is not None
     feed = calendar_feed_create(user=member)
     enrolment = staff_enrolment_send(user=staff_no_mfa, reason=StaffEnrolment.Reason.GRANTED)
 
@@ -345,6 +348,7 @@ def _signed_in_session(user, *, with_mfa: bool = True) -> str:
     session["account_authentication_methods"] = records
     session["account_authentication_methods_user"] = str(user.pk)
     session.save()
+    assert session.session_key is not None
     return session.session_key
 
 

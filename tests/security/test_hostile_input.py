@@ -190,10 +190,10 @@ def path_with(pattern: acl_world.Pattern, world, values: list[str]) -> str:
     if pattern.is_admin:
         path = acl_world.admin_url(pattern, world)
         return _ADMIN_OBJECT.sub(lambda m: m.group(1) + quote(values[0], safe="") + "/", path)
-    values = iter(values)
+    remaining = iter(values)
 
     def parameter(match: re.Match) -> str:
-        value = next(values)
+        value = next(remaining)
         if match.group(1) == "int":
             digits = value.lstrip("-")
             value = digits if digits.isascii() and digits.isdigit() else str(10**30 + len(value))

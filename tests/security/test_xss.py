@@ -25,6 +25,7 @@ from html.parser import HTMLParser
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, example, given
@@ -39,7 +40,7 @@ from groups.models import Group, GroupMembership, GroupProposal, Post, Thread, T
 from mail.emails import build_message, render
 from mail.models import EmailDelivery
 from mail.streams import Stream
-from members.models import IntroRequest, Profile
+from members.models import IntroRequest, Profile, User
 from tests.events.factories import EventFactory, in_days
 from tests.experts.factories import ExpertFactory, ExpertRequestFactory, future_date
 from tests.groups.factories import GroupFactory, GroupProposalFactory, PostFactory, ThreadFactory
@@ -90,7 +91,7 @@ JS_URLS = [
 ]
 
 _noise = st.text(
-    alphabet=st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=30
+    alphabet=st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=30
 )
 _payload = st.sampled_from(PAYLOADS)
 hostile = st.one_of(_payload, st.tuples(_noise, _payload, _noise).map("".join), _noise)
@@ -167,10 +168,10 @@ def normalise(text: str, *, printable: bool = False) -> str:
 
 @dataclass
 class Scene:
-    writer: object  # organiser of the group; wrote the thread, the event, the request
-    viewer: object  # a member of the group, going to the event
-    reader: object  # a member outside the group, for the digest
-    staff: object
+    writer: User  # organiser of the group; wrote the thread, the event, the request
+    viewer: User  # a member of the group, going to the event
+    reader: User  # a member outside the group, for the digest
+    staff: User
     group: Group
     thread: Thread
     opening: Post
@@ -200,7 +201,8 @@ class Scene:
         Returns what was stored, each cut to its column's length (and padded to the
         database's minimum, where it has one).
         """
-        stored, updates = {}, {}
+        stored: dict[str, str] = {}
+        updates: dict[str, tuple[Model, dict[str, str]]] = {}
         for f in FIELDS:
             obj = getattr(self, f.owner)
             limit = obj._meta.get_field(f.name).max_length
@@ -209,7 +211,7 @@ class Scene:
             stored[f.key] = value
             updates.setdefault(f.owner, (obj, {}))[1][f.name] = value
         for obj, changes in updates.values():
-            type(obj).objects.filter(pk=obj.pk).update(**changes)
+            type(obj)._default_manager.filter(pk=obj.pk).update(**changes)
         return stored
 
 
@@ -679,7 +681,9 @@ class _HtmlAudit(HTMLParser):
         self.text.append(data)
 
 
-def audit_html(document: str, *, forbidden_tags: set[str] = frozenset()) -> tuple[list, str]:
+def audit_html(
+    document: str, *, forbidden_tags: set[str] | frozenset[str] = frozenset()
+) -> tuple[list, str]:
     """(what only a payload could have put in `document`, its text with tags as spaces)."""
     parser = _HtmlAudit(set(forbidden_tags))
     parser.feed(document)

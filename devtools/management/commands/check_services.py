@@ -1,5 +1,7 @@
 """Say clearly whether PostgreSQL and Redis can be reached, before a long test run starts."""
 
+from typing import Any
+
 import psycopg
 import redis
 from django.conf import settings
@@ -20,7 +22,7 @@ class Command(BaseCommand):
         db = settings.DATABASES["default"]
         if db["ENGINE"] != "django.db.backends.postgresql":
             return f"DATABASE_URL must point at PostgreSQL for the tests (got {db['ENGINE']})."
-        params = {
+        params: dict[str, Any] = {  # psycopg.connect's keywords, from Django's DATABASES
             "host": db.get("HOST") or "127.0.0.1",
             "port": db.get("PORT") or 5432,
             "user": db.get("USER") or "postgres",
