@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -37,7 +39,7 @@ def entry_changes(entry: AuditEntry) -> list[tuple[str, Any, Any]]:
     return [(key, before.get(key), after.get(key)) for key in keys]
 
 
-def history_url(obj) -> str:
+def history_url(obj: models.Model) -> str:
     """The audit changelist filtered to `obj`'s entries."""
     content_type = ContentType.objects.get_for_model(obj)
     query = urlencode(dict(zip(TARGET_LOOKUPS, [content_type.pk, obj.pk], strict=True)))
@@ -53,7 +55,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     fields = readonly_fields = ENTRY_FIELDS
 
-    def lookup_allowed(self, lookup, value, request=None):
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # The "History" links filter to one object; nothing else beyond the list filters.
         return lookup in TARGET_LOOKUPS or super().lookup_allowed(lookup, value, request)
 
@@ -62,11 +64,19 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         return render_to_string("admin/audit/changes.html", {"changes": entry_changes(entry)})
 
 
-class AuditHistoryMixin:
+if TYPE_CHECKING:  # the mixin only ever joins a ModelAdmin
+    from django.contrib.admin.options import _FieldsetSpec
+
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
+
+class AuditHistoryMixin(_ModelAdmin):
     """Adds "History" to a model's change page: its latest audit entries, and a link to all."""
 
     @admin.display(description=_("history"))
-    def audit_history(self, obj) -> str:
+    def audit_history(self, obj: models.Model | None) -> str:
         if obj is None or obj.pk is None:
             return ""
         entries = list(
@@ -81,11 +91,13 @@ class AuditHistoryMixin:
             },
         )
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: models.Model | None = None
+    ) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "audit_history"] if obj is not None else fields
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: models.Model | None = None) -> _FieldsetSpec:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             return fieldsets

@@ -14,6 +14,8 @@ address, so an erased member leaves nothing behind here but a number that leads 
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -73,10 +75,10 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
             object_id=obj.pk,
         ).order_by("-created_at", "-pk")
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit entries are never changed.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("Audit entries are never deleted.")
 
 
@@ -132,10 +134,10 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.target_repr}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("Audit entries are never changed.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit entries are never deleted.")

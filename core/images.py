@@ -293,11 +293,11 @@ class RenditionFieldFile(ImageFieldFile):
 
     def save(self, name, content, save=True) -> None:
         super().save(name, content, save=False)
-        renditions_save(self.storage, self.name, self.field.renditions)
+        renditions_save(self.storage, self.name or "", self.field.renditions)
         if save:
             self.instance.save()
 
-    save.alters_data = True
+    save.alters_data = True  # type: ignore[attr-defined]  # Django's flag, as on FieldFile.save
 
     def delete(self, save=True) -> None:
         if self.name:
@@ -305,7 +305,7 @@ class RenditionFieldFile(ImageFieldFile):
                 self.storage.delete(rendition_name(self.name, size))
         super().delete(save=save)
 
-    delete.alters_data = True
+    delete.alters_data = True  # type: ignore[attr-defined]  # Django's flag, as on FieldFile
 
     # What templates read: addresses built from the name, never a look-up in the storage.
 
@@ -315,12 +315,12 @@ class RenditionFieldFile(ImageFieldFile):
 
     @property
     def src(self) -> str:
-        return self.storage.url(rendition_name(self.name, self._src_size))
+        return self.storage.url(rendition_name(self.name or "", self._src_size))
 
     @property
     def srcset(self) -> str:
         return ", ".join(
-            f"{self.storage.url(rendition_name(self.name, size))} {size[0]}w"
+            f"{self.storage.url(rendition_name(self.name or '', size))} {size[0]}w"
             for size in self.field.renditions.sizes
         )
 

@@ -464,7 +464,7 @@ def _restore_subscription(membership: KnownMembership, *, price_id: str) -> None
         end = datetime.fromtimestamp(membership.current_period_end.timestamp())  # noqa: DTZ006
         started = int((end - relativedelta(months=1)).timestamp())
     subscription = _KnownSubscription(
-        membership.subscription_id,
+        membership.subscription_id or "",  # the caller restores only those with one
         customer=membership.customer_id,
         items=[{"plan": price_id}],
         metadata={"user_id": str(membership.user_id)},

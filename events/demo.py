@@ -172,8 +172,9 @@ def _cast_replies(plans: list[dict], pool: set[int]) -> None:
     )
     home = home if home in pool else None
     group_ids = {plan["group"].pk for plan in plans if plan["group"] is not None}
-    organisers: dict[int, list[int]] = {}
+    organisers: dict[int | None, list[int]] = {}
     home_groups = set()
+    group_id: int | None
     for group_id, user_id, role in GroupMembership.objects.filter(
         group_id__in=group_ids
     ).values_list("group_id", "user_id", "role"):
@@ -199,7 +200,7 @@ def _plan(n: int, groups: list[Group], meetings: dict[str, groups_demo.DemoGroup
     days = -(3 + (n * 7) % 60) if n % 3 == 2 else 1 + (n * 4) % 70
     if demo_group is not None:  # where and when the group says it meets
         meeting = demo_group.meeting
-        plan = {
+        plan: dict[str, Any] = {
             "base_title": meeting.event_title,
             "title": meeting.event_title,
             "description": meeting.event_description,
@@ -466,7 +467,8 @@ def seed_images(*, stdout, covers: int = DEMO_COVERS) -> int:
     made = 0
     groups = Group.objects.published().filter(cover="").order_by("pk")[:covers]
     events = Event.objects.listed().upcoming().filter(cover="").order_by("starts_at", "pk")
-    for row in [*groups, *events[:covers]]:
+    rows: list[Group | Event] = [*groups, *events[:covers]]
+    for row in rows:
         row.cover.save(f"{row.slug}.png", ContentFile(_demo_cover(row.slug)), save=False)
         type(row).objects.filter(pk=row.pk).update(cover=row.cover.name)
         made += 1

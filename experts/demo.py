@@ -437,7 +437,7 @@ def seed_requests(*, stdout) -> int:
                 request=request, to_status=Status.NEW, changed_by_id=member, at=asked
             )
         ]
-        previous = Status.NEW
+        previous: str = Status.NEW
         for step, status in enumerate(demo.path, 1):
             by = member if status == Status.WITHDRAWN else staff_id
             changes.append(

@@ -607,7 +607,7 @@ def _seed_batch(
     )
     if not pool:
         return
-    memberships = []
+    memberships: list[GroupMembership] = []
     people: dict[int, list[int]] = {}
     organisers: dict[int, list[int]] = {}
     for group in groups.values():
@@ -658,7 +658,8 @@ def _meeting_conversation(meeting: Meeting) -> tuple[str, str, list[str]]:
 def _seed_discussion(groups, people, organisers, meetings, rng, now) -> dict:
     """Two conversations a group, with replies (and, with `meetings`, the organiser's about
     the next meeting); returns each group's latest post time."""
-    threads, openings, replies = [], [], []
+    threads, openings = [], []
+    replies: list[tuple[Thread, Post]] = []
     for group in groups:
         conversations = [
             (rng.choice(people[group.pk]), conversation)

@@ -8,13 +8,14 @@ people look at, decoded, and the plain-text body decoded, so every link is whole
 
 from __future__ import annotations
 
+from django.core.mail import EmailMessage
 from django.core.mail.backends import console
 
 SHOWN_HEADERS = ("From", "To", "Cc", "Reply-To", "Subject")
 
 
 class ReadableConsoleBackend(console.EmailBackend):
-    def write_message(self, message) -> None:
+    def write_message(self, message: EmailMessage) -> None:
         parsed = message.message()
         lines = [f"{name}: {parsed[name]}" for name in SHOWN_HEADERS if parsed[name]]
         text = parsed.get_body(preferencelist=("plain",))

@@ -46,8 +46,8 @@ class ProfileForm(forms.ModelForm):
         return data
 
     def _post_clean(self) -> None:
-        super()._post_clean()
-        if self._errors:
+        super()._post_clean()  # type: ignore[misc]  # private, so not in django-stubs
+        if self.errors:
             # Nothing is saved: the page shows the photo that is stored, not the refused one.
             self.instance.photo = self.stored_photo
 

@@ -62,7 +62,9 @@ def portal_do(portal_url: str, subscription_id: str, action: str) -> str:
 
 def return_link(portal_page: str) -> str:
     """The portal's "Return to Mutual" link, as a path on our site."""
-    href = unescape(re.search(r'<a href="([^"]+)">Return to Mutual</a>', portal_page).group(1))
+    match = re.search(r'<a href="([^"]+)">Return to Mutual</a>', portal_page)
+    assert match is not None
+    href = unescape(match.group(1))
     parts = urllib.parse.urlsplit(href)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 

@@ -11,6 +11,7 @@ SITE_CSS = finders.find("css/site.css")
 
 
 def font_faces() -> list[str]:
+    assert SITE_CSS is not None
     with open(SITE_CSS, encoding="utf-8") as css:
         return re.findall(r"@font-face\s*{[^}]*}", css.read())
 

@@ -37,9 +37,10 @@ def checklist_items(html: str) -> list[tuple[str, bool, str]]:
     items = re.findall(r'<li class="checklist-item([^"]*)">(.*?)</li>', html, flags=re.DOTALL)
     found = []
     for classes, body in items:
-        title = re.search(r'<h2 class="checklist-title">([^<]+)</h2>', body).group(1)
-        link = re.search(r'<a class="btn[^"]*" href="([^"]+)"', body).group(1)
-        found.append((title, "is-done" in classes, link))
+        title = re.search(r'<h2 class="checklist-title">([^<]+)</h2>', body)
+        link = re.search(r'<a class="btn[^"]*" href="([^"]+)"', body)
+        assert title is not None and link is not None
+        found.append((title.group(1), "is-done" in classes, link.group(1)))
     return found
 
 

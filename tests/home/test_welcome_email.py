@@ -18,7 +18,7 @@ def state(
 ) -> SubscriptionState:
     return SubscriptionState(
         id=subscription,
-        customer_id=membership.stripe_customer_id,
+        customer_id=membership.stripe_customer_id or "",
         status=status,
         current_period_end=None,
         cancel_at_period_end=False,

@@ -281,7 +281,9 @@ ALLAUTH_WORDS = {
 
 def heading(response) -> tuple[str, str]:
     html = response.content.decode()
-    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    match = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert match is not None
+    title = match.group(1)
     [h1] = re.findall(r"<h1[^>]*>(.*?)</h1>", html, re.S)
     return " ".join(title.split()).removesuffix(" · Mutual"), " ".join(
         re.sub(r"<[^>]+>", "", h1).split()

@@ -6,6 +6,8 @@ restored media folder, or after a field's sizes change (a file missing any size 
 made again).
 """
 
+from typing import Any
+
 from django.apps import apps
 from django.core.management.base import BaseCommand
 
@@ -15,7 +17,7 @@ from core.images import RenditionImageField, renditions_backfill
 class Command(BaseCommand):
     help = "Make missing image renditions (members' and experts' photos, logos, covers)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         for model in apps.get_models():
             for field in model._meta.get_fields():
                 if isinstance(field, RenditionImageField):

@@ -31,7 +31,7 @@ def known_memberships() -> list[KnownMembership]:
     )
     return [
         KnownMembership(
-            customer_id=row.stripe_customer_id,
+            customer_id=row.stripe_customer_id or "",  # never empty: excluded above
             email=row.user.email,
             user_id=row.user_id,
             subscription_id=row.stripe_subscription_id or None,
