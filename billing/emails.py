@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from billing.models import Membership
+from billing.models import Membership, Standing
 from mail.emails import EmailContent, absolute_url, email_kind
 from mail.services import email_queue
 
@@ -40,14 +40,17 @@ def _welcome(delivery: EmailDelivery) -> EmailContent | None:
 
 def welcome_email_on_activation(*, membership: Membership, new_status: str) -> None:
     """Queue the welcome email if this change makes `membership` give access for the first
-    time: it doesn't now, and `new_status` (Stripe's, about to be stored) does.
+    time: it never has (its standing is NEVER_JOINED), and `new_status` (Stripe's, about to be
+    stored) does.
 
     Called by `billing.services.membership_apply_state` under the membership's row lock,
     before the change is saved. Once per membership: the outbox's unique dedupe key turns
     any later activation (a lapsed member rejoining) or a repeated delivery into nothing,
     and the row is written in the same transaction as the change, so a rollback sends none.
     """
-    if membership.is_active() or new_status not in Membership.ACCESS_STATUSES:
+    if membership.standing != Standing.NEVER_JOINED:
+        return  # it gave access before (or does now): they had their welcome, or joined before it
+    if new_status not in Membership.ACCESS_STATUSES:
         return
     email_queue(
         kind="welcome",

@@ -29,7 +29,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from billing.selectors import member_is_active
+from billing.selectors import Standing, standing_of
 from discounts.models import Offer
 from events.models import RSVP, Event
 from experts.models import ExpertRequest
@@ -92,13 +92,21 @@ class Step:
 
 @dataclass(frozen=True)
 class Progress:
-    """How far someone is along the path: profile, interests, groups, join."""
+    """How far someone is along the path: profile, interests, groups, join (or rejoin)."""
 
-    is_member: bool
+    standing: Standing  # billing's one answer: member, lapsed or never joined
     profile_done: bool
     interest_count: int
     group_count: int  # groups joined
     pick_count: int  # groups chosen before joining Mutual (home.models.GroupPick)
+
+    @property
+    def is_member(self) -> bool:
+        return self.standing == Standing.MEMBER
+
+    @property
+    def is_lapsed(self) -> bool:
+        return self.standing == Standing.LAPSED
 
     @property
     def interests_done(self) -> bool:
@@ -146,7 +154,7 @@ class Progress:
             Step(
                 "join",
                 4,
-                _("Join Mutual"),
+                _("Rejoin Mutual") if self.is_lapsed else _("Join Mutual"),
                 reverse("billing:join"),
                 self.is_member,
                 _("You're a member") if self.is_member else _("When you're ready"),
@@ -192,7 +200,7 @@ def progress_of(user: User) -> Progress:
     ) or {"interest_count": 0, "group_count": 0, "pick_count": 0}
     profile = getattr(user, "profile", None)  # accounts made outside sign-up may have none
     progress = Progress(
-        is_member=member_is_active(user),
+        standing=standing_of(user),
         profile_done=bool(profile and profile.is_complete),
         **counts,
     )

@@ -142,6 +142,22 @@ def test_the_checklist_shows_what_is_done(client):
     assert "1 chosen" in html
 
 
+def test_a_lapsed_member_is_welcomed_back_and_asked_to_rejoin(client):
+    user = newcomer(headline="Runs a bakery")
+    user.profile.interests.set(interests("marketing", "sales", "yoga"))
+    make_active_member(user)
+    Membership.objects.filter(user=user).update(status=Membership.Status.CANCELED)
+    client.force_login(user)
+
+    html = client.get(HOME).content.decode()
+
+    assert "Welcome back" in html
+    assert "Your membership has ended." in html
+    assert checklist_items(html)[-1] == ("Rejoin Mutual", False, "/join/")
+    assert "Rejoin for £" in html
+    assert "Four steps to your first meeting" not in html
+
+
 def test_two_interests_are_not_enough_to_tick_the_step(client):
     user = newcomer()
     user.profile.interests.set(interests("marketing", "sales"))

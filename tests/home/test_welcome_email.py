@@ -67,6 +67,18 @@ def test_a_member_active_before_the_welcome_existed_is_not_welcomed_on_renewal(j
     assert welcomes() == 0
 
 
+def test_a_member_from_before_the_welcome_rejoining_is_not_welcomed(joining):
+    """They lapsed before welcomes were sent: coming back is not their first time."""
+    Membership.objects.filter(pk=joining.pk).update(
+        status=Membership.Status.CANCELED, stripe_subscription_id="sub_old"
+    )
+    joining.refresh_from_db()
+
+    membership_apply_state(state=state(joining, "active", subscription="sub_back"))
+
+    assert welcomes() == 0
+
+
 def test_nothing_is_queued_when_the_change_rolls_back(joining):
     from django.db import transaction
 
