@@ -5,10 +5,11 @@ from django.db import models
 from django.utils import timezone
 
 from groups.models import Group
+from members.models import User
 
 
 class GroupPickQuerySet(models.QuerySet["GroupPick"]):
-    def of(self, user) -> "GroupPickQuerySet":
+    def of(self, user: User) -> "GroupPickQuerySet":
         """The user's picks of groups that are still published, oldest first."""
         return self.filter(user=user, group__is_published=True).order_by("created_at", "pk")
 

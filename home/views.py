@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -11,9 +12,16 @@ from groups.models import Group
 from groups.services import group_join
 from home import selectors, services
 from members.decorators import member_required
+from members.models import User
 
 
-def signed_in_home(request):
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request from someone signed in: every view here is reached only signed in."""
+
+    user: User
+
+
+def signed_in_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """`/` for someone signed in (config.views.home sends visitors the public page): a
     member's "what's on for me", or a newcomer's checklist. Never cached anywhere."""
     progress = selectors.progress_of(request.user)
@@ -30,7 +38,7 @@ def signed_in_home(request):
 
 
 @login_required
-def suggested_groups(request):
+def suggested_groups(request: AuthenticatedHttpRequest) -> HttpResponse:
     progress = selectors.progress_of(request.user)
     return render(
         request,
@@ -41,7 +49,7 @@ def suggested_groups(request):
 
 @login_required
 @require_POST
-def group_choose(request, slug: str):
+def group_choose(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """A member joins the group at once; a newcomer keeps it for when they have joined."""
     group = get_object_or_404(Group.objects.published(), slug=slug)
     if selectors.progress_of(request.user).is_member:
@@ -62,7 +70,7 @@ def group_choose(request, slug: str):
 
 @login_required
 @require_POST
-def group_unchoose(request, slug: str):
+def group_unchoose(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     group = get_object_or_404(Group, slug=slug)
     if services.group_unpick(user=request.user, group=group):
         messages.success(request, _("%(group)s is off your list.") % {"group": group.name})
@@ -71,7 +79,7 @@ def group_unchoose(request, slug: str):
 
 @member_required
 @require_POST
-def picks_join(request):
+def picks_join(request: AuthenticatedHttpRequest) -> HttpResponse:
     """After paying: join every group picked on the way, in one press."""
     joined = services.picked_groups_join(user=request.user)
     if joined:

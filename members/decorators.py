@@ -1,7 +1,9 @@
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -21,7 +23,7 @@ def join_redirect(request, standing: Standing | None = None):
     return redirect("billing:join")
 
 
-def member_required(view):
+def member_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """The one gate for member-only pages and actions: `standing_of(user)` is MEMBER.
 
     Anonymous visitors are sent to sign in; signed-in people who are not members (staff
