@@ -233,7 +233,7 @@ def group_suggestions(user: User, *, limit: int = SUGGESTED_GROUPS) -> GroupSugg
     """
     picks = list(GroupPick.objects.of(user).select_related("group"))
     picked = [pick.group for pick in picks]
-    groups = recommended_groups(user, limit=limit)
+    groups = list(recommended_groups(user, limit=limit))
     has_interests = bool(groups) or Interest.objects.filter(profiles__user=user).exists()
     if not has_interests:
         groups = list(Group.objects.published().by_activity().for_listing()[:limit])
@@ -313,7 +313,7 @@ def _my_replies(user: User, now: datetime) -> tuple[list[RSVP], list[RSVP]]:
         .order_by("event__starts_at", "pk")
     )
     for rsvp in rsvps:
-        rsvp.position = rsvp.waiting_ahead + 1 if rsvp.is_waiting else None  # type: ignore[attr-defined]
+        rsvp.position = rsvp.waiting_ahead + 1 if rsvp.is_waiting else None
     going = [rsvp for rsvp in rsvps if rsvp.is_going]
     waiting = [rsvp for rsvp in rsvps if rsvp.is_waiting]
     return going, waiting
@@ -347,7 +347,7 @@ def _matching_offers(mine: QuerySet[Any]) -> list[Offer]:
     )
     for offer in offers:
         offer.shared_names = _in_order(offer.shared_names)
-    return offers
+    return offers  # type: ignore[return-value]  # Offers, annotated: list is invariant
 
 
 def _suggested_group(user: User, mine: QuerySet[Any]) -> Suggestion | None:
@@ -415,10 +415,10 @@ def _suggested_member(user: User, mine: QuerySet[Any]) -> Suggestion | None:
         directory_profiles(viewer=user)
         .filter(pk__in=candidates, interests__in=mine)
         .annotate(
-            shared=Count("interests"),
+            shared_count=Count("interests"),
             shared_names=_names_of("interests__name"),
         )
-        .order_by("-shared", "pk")
+        .order_by("-shared_count", "pk")
         .first()
     )
     if profile is None:
