@@ -103,6 +103,21 @@ def test_visitors_still_get_the_public_page(client):
     assert html.count(f'href="{reverse("account_signup")}"') >= 3
 
 
+def test_the_public_page_never_offers_a_signed_in_persons_links(rf):
+    """Only visitors see it, so it has no signed-in branch (such as "Edit your profile" on the
+    price card) to drift from the signed-in home."""
+    from django.template.loader import render_to_string
+
+    request = rf.get(HOME)
+    request.user = newcomer()
+
+    html = render_to_string("home.html", {"interests": []}, request=request)
+
+    assert "Edit your profile" not in html
+    assert "Choose your interests" not in html
+    assert html.count(f'href="{reverse("account_signup")}"') == 3
+
+
 # --- The checklist -----------------------------------------------------------------------
 
 
