@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditHistoryMixin
+from core.admin import RelatedInitialMixin
 from discounts import services
 from discounts.forms import CodeImportForm
 from discounts.models import Code, Offer, Partner, Redemption
@@ -93,7 +94,7 @@ class PartnerAdmin(AuditHistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class OfferAdmin(RelatedInitialMixin, AuditHistoryMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "partner",

@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditHistoryMixin
+from core.admin import RelatedInitialMixin
 from events import services
 from events.models import RSVP, Event, EventInvite, EventMessage, EventSpeaker
 
@@ -61,7 +62,7 @@ class StartDateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Event)
-class EventAdmin(AuditHistoryMixin, admin.ModelAdmin):
+class EventAdmin(RelatedInitialMixin, AuditHistoryMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "starts_at",

@@ -378,3 +378,22 @@ def test_saving_an_offer_in_the_admin_never_writes_back_a_stale_count(member):
 
     offer.refresh_from_db()
     assert (offer.title, offer.redeemed_count) == ("Renamed", 1)
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("admin:discounts_offer_add", "partner"), ("admin:events_event_add", "group")],
+)
+@pytest.mark.parametrize("value", ["not-a-number", "\ue000\u2028", "1,2"])
+def test_an_add_form_prefilled_from_the_address_ignores_a_key_that_cannot_be_one(
+    staff_client, url, field, value
+):
+    """`?partner=…` prefills the add form; a value that can't be a row's key is dropped
+    instead of the autocomplete widget failing with a server error."""
+    partner = PartnerFactory()
+
+    response = staff_client.get(reverse(url), {field: value})
+    assert response.status_code == 200
+    good = staff_client.get(reverse("admin:discounts_offer_add"), {"partner": partner.pk})
+    assert good.status_code == 200
+    assert f'value="{partner.pk}" selected' in good.content.decode()
