@@ -78,16 +78,7 @@ def test_a_newcomer_walks_from_the_landing_page_to_their_first_event(
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", message_text(message)).group(0)
     page.goto(link)
     next_step(page)
-    submit(page)
-    page.wait_for_url(re.compile(r".*/(settings/profile|accounts/login)/"))
-    if "/accounts/login/" in page.url:  # confirmed, and asked to sign in
-        page.fill("input[name=login]", "nia@example.org")
-        page.fill("input[name=password]", PASSPHRASE)
-        submit(page)
-        page.wait_for_url(re.compile(r".*/(settings/profile/)?$"))
-    if not page.url.endswith("/settings/profile/"):  # signed in at the home: the checklist
-        assert page.locator(".checklist-item.is-done").count() == 0
-        next_step(page).filter(has_text="Fill in your profile").click()
+    submit(page)  # "Confirm", in the browser that signed up: signed straight in
 
     # Profile, step 1 of 4.
     page.wait_for_url("**/settings/profile/")
