@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from groups.models import GroupMembership
 from members.models import Interest, User
@@ -19,6 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path("/tmp/shots")  # noqa: S108 - screenshots for a human to review
 PASSPHRASE = "a-long-enough-passphrase"  # pragma: allowlist secret (a test password)
+DEMO_PASSWORD = "demo-password-123"  # pragma: allowlist secret (the demo data's password)
 
 
 @pytest.fixture
@@ -41,10 +43,13 @@ def shoot(page, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def next_step(page):
-    """The page's primary next step (a visible primary link or button in the main content);
-    fails if there is none: no page on the way in may be a dead end."""
-    steps = page.locator("main").locator("a.btn-primary:visible, button.btn-primary:visible")
+def next_step(page, *, primary: bool = True):
+    """The page's next steps (visible primary links or buttons in the main content); fails if
+    there are none: no page on the way in may be a dead end. A returning member's pages have
+    done their one big ask already (they're in, they're going), so for them (`primary=False`)
+    any button-styled link or button counts: "Answer", "Add to calendar", "I can't come"."""
+    kinds = ".btn-primary" if primary else ".btn"
+    steps = page.locator("main").locator(f"a{kinds}:visible, button{kinds}:visible")
     assert steps.count() >= 1, f"no next step on {page.url}"
     return steps
 
@@ -154,6 +159,44 @@ def test_a_newcomer_walks_from_the_landing_page_to_their_first_event(
         lambda: [m for m in smtp_server.to("nia@example.org") if "Welcome" in m["Subject"]]
     )
     assert len(welcome) == 1
+
+
+def test_a_returning_demo_member_walks_from_the_landing_page_to_their_next_event(live_server, page):
+    call_command("seed_demo", no_images=True)
+
+    # The landing page, signed out: the public page, with its next step.
+    page.goto(f"{live_server.url}/")
+    next_step(page)
+    page.locator("header").get_by_role("link", name="Sign in").click()
+
+    # The sign-in page.
+    page.wait_for_url("**/accounts/login/**")
+    page.fill("input[name=login]", "member000001@example.com")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    next_step(page)
+    submit(page)
+
+    # The member home, not the public page: the introduction waiting for an answer shows.
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.locator(".member-home").count() == 1
+    assert page.get_by_role("heading", name="Your next events").is_visible()
+    intros = page.locator(
+        "section", has=page.get_by_role("heading", name="Waiting for your answer")
+    )
+    assert "would like an introduction" in intros.inner_text()
+    assert intros.get_by_role("link", name="Answer").count() >= 1
+    next_step(page, primary=False)
+
+    # Their next event: they're going, and the page offers a next step.
+    events = page.locator("section", has=page.get_by_role("heading", name="Your next events"))
+    first = events.locator("a.event-row-title").first
+    title = first.inner_text().strip()
+    first.click()
+    page.wait_for_url("**/events/**")
+    assert page.get_by_role("heading", name=title).first.is_visible()
+    assert page.locator("main .event-status.is-going").filter(has_text="You're going").count() == 1
+    next_step(page, primary=False)
+    assert serious_violations(page) == []
 
 
 def test_a_busy_member_home_looks_finished_on_a_phone_and_a_laptop(live_server, page):

@@ -26,6 +26,7 @@ from discounts.models import Code, Redemption
 from events.models import RSVP, CalendarFeed, Event, EventSpeaker
 from experts.models import ExpertRequest
 from groups.models import Group, GroupMembership, Post, Thread
+from home.models import GroupPick
 from mail.models import ConsentEvent
 from members.models import IntroRequest, User
 from tests.discounts.factories import OfferFactory, PartnerFactory
@@ -65,6 +66,9 @@ BUDGETS = {
     "my codes": 3,
     "billing": 2,
     "email settings": 4,
+    "checklist": 3,  # a newcomer's `/`: their progress, counted in one query
+    "suggested groups": 6,
+    "what's next": 4,  # after paying: the progress, and the groups picked on the way in
 }
 
 _seq = itertools.count()
@@ -346,6 +350,30 @@ def _everything_listed_elsewhere(world: World, n: int) -> None:
         _consent_grow(world, n)
 
 
+def _newcomer(name: str) -> Callable[[World], None]:
+    """A signed-in newcomer who hasn't paid: the onboarding pages' viewer."""
+
+    def setup(world: World) -> None:
+        assert world.viewer is not None
+        Membership.objects.filter(user=world.viewer).delete()
+        _public_setup(world)
+        world.url = reverse(name)
+
+    return setup
+
+
+def _onboarding_grow(world: World, n: int) -> None:
+    """What the checklist, the suggested groups and "what's next" read: groups sharing the
+    viewer's interests (some joined), the groups they picked on the way in, and events."""
+    assert world.viewer is not None
+    _groups(world, n)
+    topics = interests(3)
+    GroupPick.objects.bulk_create(
+        GroupPick(user=world.viewer, group=GroupFactory(interests=topics)) for _ in range(n)
+    )
+    _events(world, n)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "home": Scenario(_url("home"), _home_grow),
     "home as member": Scenario(_member_home_setup, _member_home_grow, viewer=True),
@@ -371,6 +399,9 @@ SCENARIOS: dict[str, Scenario] = {
     "my codes": Scenario(_url("discounts:mine"), _codes_grow, viewer=True),
     "billing": Scenario(_url("billing:detail"), _everything_listed_elsewhere, viewer=True),
     "email settings": Scenario(_url("mail:settings"), _consent_grow, viewer=True),
+    "checklist": Scenario(_newcomer("home"), _onboarding_grow, viewer=True),
+    "suggested groups": Scenario(_newcomer("home:groups"), _onboarding_grow, viewer=True),
+    "what's next": Scenario(_url("billing:join_success"), _onboarding_grow, viewer=True),
 }
 
 
