@@ -52,7 +52,7 @@ def profile_edit(request):
     form = ProfileForm(
         request.POST if posted else None, request.FILES if posted else None, instance=profile
     )
-    if request.method == "POST":
+    if posted:
         if form.is_valid():
             form.save()
             messages.success(request, _("Your profile is saved."))
