@@ -26,7 +26,7 @@ from tests.groups.factories import (
     add_member,
     thread_with_opening,
 )
-from tests.members.factories import UserFactory
+from tests.members.factories import UserFactory, admin_user_form
 
 pytestmark = pytest.mark.django_db
 
@@ -466,21 +466,7 @@ def test_staff_approving_a_proposal_and_unpublishing_the_group(staff_client, sta
 
 def test_staff_granting_staff_status_in_the_admin(staff_client, staff):
     member = UserFactory(email="promoted@example.org")
-    form = {
-        "email": member.email,
-        "is_active": "on",
-        "is_staff": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "10:00:00",
-        "profile-TOTAL_FORMS": "1",
-        "profile-INITIAL_FORMS": "1",
-        "profile-MIN_NUM_FORMS": "0",
-        "profile-MAX_NUM_FORMS": "1",
-        "profile-0-id": member.profile.pk,
-        "profile-0-user": member.pk,
-        "profile-0-display_name": member.profile.display_name,
-        "profile-0-handle": member.profile.handle,
-    }
+    form = admin_user_form(member)
     url = reverse("admin:members_user_change", args=[member.pk])
 
     assert staff_client.post(url, form).status_code == 302

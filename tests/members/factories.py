@@ -60,3 +60,24 @@ def make_active_member(user: User) -> Membership:
         stripe_subscription_id=f"sub_test_{n}",
         current_period_end=timezone.now() + timedelta(days=30),
     )
+
+
+def admin_user_form(user: User, **changes: str) -> dict[str, object]:
+    """The admin's change form for `user` with their profile inline, as a browser posts it
+    when staff status is ticked; `changes` adds or replaces fields."""
+    return {
+        "email": user.email,
+        "is_active": "on",
+        "is_staff": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "10:00:00",
+        "profile-TOTAL_FORMS": "1",
+        "profile-INITIAL_FORMS": "1",
+        "profile-MIN_NUM_FORMS": "0",
+        "profile-MAX_NUM_FORMS": "1",
+        "profile-0-id": user.profile.pk,
+        "profile-0-user": user.pk,
+        "profile-0-display_name": user.profile.display_name,
+        "profile-0-handle": user.profile.handle,
+        **changes,
+    }

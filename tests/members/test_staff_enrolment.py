@@ -18,7 +18,7 @@ from members.models import StaffEnrolment, User
 from members.services.staff import staff_enrolment_send
 from members.staff import enrolment_token
 from tests.conftest import message_text
-from tests.members.factories import PASSWORD, UserFactory
+from tests.members.factories import PASSWORD, UserFactory, admin_user_form
 from tests.members.test_admin_mfa import current_code
 from tests.staff import sign_in_with_mfa
 
@@ -86,21 +86,7 @@ def test_granting_staff_in_the_admin_mails_a_one_time_link(
     sign_in_with_mfa(client, admin)
     member = UserFactory(email="promoted@example.org")
     url = reverse("admin:members_user_change", args=[member.pk])
-    form = {
-        "email": member.email,
-        "is_active": "on",
-        "is_staff": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "10:00:00",
-        "profile-TOTAL_FORMS": "1",
-        "profile-INITIAL_FORMS": "1",
-        "profile-MIN_NUM_FORMS": "0",
-        "profile-MAX_NUM_FORMS": "1",
-        "profile-0-id": member.profile.pk,
-        "profile-0-user": member.pk,
-        "profile-0-display_name": member.profile.display_name,
-        "profile-0-handle": member.profile.handle,
-    }
+    form = admin_user_form(member)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, form)
