@@ -22,6 +22,8 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.core import signing
 
+from audit.models import ActorKind
+
 STAFF_POWERS = "staff_powers"
 
 
@@ -61,6 +63,14 @@ def staff_powers(request, user=None) -> bool:
 def acts_as_staff(user) -> bool:
     """May `user` (the request's own user object) use staff privilege in this request?"""
     return bool(user.is_authenticated and user.is_staff and getattr(user, STAFF_POWERS, False))
+
+
+def actor_kind_of(by) -> ActorKind:
+    """Who `by` acts as in the audit log, where only staff and organisers reach the service:
+    the system when there's no one, staff with staff powers, otherwise an organiser."""
+    if by is None:
+        return ActorKind.SYSTEM
+    return ActorKind.STAFF if acts_as_staff(by) else ActorKind.ORGANISER
 
 
 def with_staff_powers(user):

@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from audit import services as audit
-from audit.models import Action, ActorKind
+from audit.models import Action
 from events.models import RESERVED_SLUGS, RSVP, Event, EventMessage, EventSpeaker
 from events.services.rsvp import waitlist_promote
 from experts.models import Expert
 from mail.services import email_queue_many
 from members.models import Interest, User
-from members.staff import acts_as_staff
+from members.staff import actor_kind_of
 
 # Fields whose change makes calendars (RFC 5545 SEQUENCE) and attendees need to hear of it.
 WHEN_AND_WHERE = ("starts_at", "ends_at", "venue_name", "venue_address", "city", "online_url")
@@ -167,14 +167,10 @@ def _audit(
     after: dict[str, Any] | None,
     reason: str = "",
 ) -> None:
-    if by is None:
-        kind = ActorKind.SYSTEM
-    else:
-        # Only staff and the group's organisers reach these services (`can_manage`).
-        kind = ActorKind.STAFF if acts_as_staff(by) else ActorKind.ORGANISER
     audit.record(
         actor=by,
-        actor_kind=kind,
+        # Only staff and the group's organisers reach these services (`can_manage`).
+        actor_kind=actor_kind_of(by),
         action=action,
         target=event,
         target_repr=f"event “{event.title}” ({timezone.localtime(event.starts_at):%Y-%m-%d})",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import services as audit
-from audit.models import Action, ActorKind
+from audit.models import Action
 from billing.models import Membership
 from billing.selectors import member_is_active
 from groups import antispam
@@ -28,7 +28,7 @@ from groups.models import Group, GroupMembership, Post, PostReport, Thread, Thre
 from groups.selectors import can_moderate, display_name
 from mail.services import email_queue_many
 from members.models import User
-from members.staff import acts_as_staff
+from members.staff import actor_kind_of, acts_as_staff
 
 logger = logging.getLogger(__name__)
 
@@ -363,13 +363,9 @@ def _audit(
 ) -> None:
     was, now_is = audit.changes(before, _moderation_state(post))
     was.update({key: before[key] for key in keep})
-    if by is None:
-        kind = ActorKind.SYSTEM
-    else:
-        kind = ActorKind.STAFF if acts_as_staff(by) else ActorKind.ORGANISER
     audit.record(
         actor=by,
-        actor_kind=kind,
+        actor_kind=actor_kind_of(by),
         action=action,
         target=post,
         target_repr=f"post #{post.pk} in {post.thread.group.name}",
