@@ -28,10 +28,6 @@ from members.staff import acts_as_staff
 PAGE_SIZE = 24
 
 
-def _join_redirect(request):
-    return join_redirect(request)  # "rejoin" or "join", by the person's standing
-
-
 def organiser_required(view):
     """The group's organisers (with an active membership) and staff; loads the event.
 
@@ -48,7 +44,7 @@ def organiser_required(view):
                 raise Http404("No such event.")  # a draft's address must not confirm it exists
             raise PermissionDenied(_("Only this event's organisers can do that."))
         if not acts_as_staff(request.user) and not member_is_active(request.user):
-            return _join_redirect(request)
+            return join_redirect(request)
         return view(request, event, *args, **kwargs)
 
     return wrapper
@@ -134,7 +130,7 @@ def event_rsvp(request, slug: str):
         return redirect(event)
     response = form.cleaned_data["response"]
     if response == "yes" and not member_is_active(request.user):
-        return _join_redirect(request)
+        return join_redirect(request)
     share = form.cleaned_data["share_contact"] if "share_shown" in request.POST else None
     try:
         result = services.rsvp_respond(
@@ -271,7 +267,7 @@ def event_create(request):
     if not selectors.can_organise(request.user):
         raise PermissionDenied(_("Only group organisers can create events."))
     if not acts_as_staff(request.user) and not member_is_active(request.user):
-        return _join_redirect(request)
+        return join_redirect(request)
     initial = {}
     # "New event" on a group's page names the group: chosen already, if theirs to organise.
     slug = request.GET.get("group", "")[:100] if request.method == "GET" else ""
