@@ -14,16 +14,20 @@ from all the demo members, with places to match: some events fill up and have a 
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from PIL import Image, ImageDraw
 
+from discounts.models import Partner
 from events.models import RSVP, Event, EventSpeaker
 from experts.models import Expert
 from groups import demo as groups_demo
@@ -460,10 +464,6 @@ def seed_images(*, stdout, covers: int = DEMO_COVERS) -> int:
     """Abstract covers (drawn with Pillow, from each slug) for the first `covers` groups and
     upcoming events without one, and a logo for every partner without one. Saved through the
     image fields, so each gets its renditions. Idempotent; returns how many images it made."""
-    from django.core.files.base import ContentFile
-
-    from discounts.models import Partner
-
     made = 0
     groups = Group.objects.published().filter(cover="").order_by("pk")[:covers]
     events = Event.objects.listed().upcoming().filter(cover="").order_by("starts_at", "pk")
@@ -482,10 +482,6 @@ def seed_images(*, stdout, covers: int = DEMO_COVERS) -> int:
 
 
 def _demo_cover(seed: str) -> bytes:
-    import io
-
-    from PIL import Image, ImageDraw
-
     rng = random.Random(seed)  # noqa: S311 - shapes, not secrets
     ink, paper, accent = rng.choice(COVER_PALETTES)
     width, height = 1600, 800
@@ -506,10 +502,6 @@ def _demo_cover(seed: str) -> bytes:
 
 
 def _demo_logo(seed: str) -> bytes:
-    import io
-
-    from PIL import Image, ImageDraw
-
     rng = random.Random(seed)  # noqa: S311 - shapes, not secrets
     ink, _paper, accent = rng.choice(COVER_PALETTES)
     image = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
